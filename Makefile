@@ -1,0 +1,45 @@
+# CACILM Knowledge Base — the two commands: `make book` and `make test`.
+# Both bootstrap .venv from requirements.lock (re-installed only when the lock or pyproject changes).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KB     := $(BIN)/kb
+
+.PHONY: book test serve clean dist bench validate lint lock
+
+book: $(STAMP)
+	@$(KB) build
+
+test: $(STAMP)
+	@$(BIN)/ruff check src tests
+	@$(BIN)/pytest -q
+
+serve: $(STAMP)
+	@$(KB) serve
+
+dist: $(STAMP)
+	@$(KB) dist
+
+validate: $(STAMP)
+	@$(KB) validate
+
+lint: $(STAMP)
+	@$(BIN)/ruff check src tests
+	@$(BIN)/ruff format --check src tests
+
+clean:
+	@if [ -x $(KB) ]; then $(KB) clean; else rm -rf _build book/_generated; fi
+
+# Re-lock after editing pyproject.toml dependencies.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -o requirements.lock
+
+$(STAMP): requirements.lock pyproject.toml
+	@echo "Setting up $(VENV) from requirements.lock …"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	@$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@

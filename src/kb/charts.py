@@ -1,0 +1,222 @@
+"""Charts: one Altair theme for the book, chart builders, and an offline renderer.
+
+Pages never load anything from another host. A chart is emitted as a `<figure>` holding its
+Vega-Lite spec as inert JSON; `_static/kb-charts.js` loads the vendored vega bundle (built by
+`write_bundle` from vl-convert) once, only on pages that have charts, and draws them. Each figure
+carries a text description for screen readers, a source-and-licence line and download links for
+the chart's data (CSV) and image (SVG rendered at build time with vl-convert).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from kb.data import Snapshot, load
+from kb.paths import Paths
+
+VL_VERSION = "v" + ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]).replace(".", "_")
+BUNDLE_NAME = "vega-bundle.js"
+
+# Okabe–Ito palette: distinguishable with the common colour-vision deficiencies.
+COUNTRY_COLOURS = {
+    "KAZ": "#0072B2",
+    "KGZ": "#D55E00",
+    "TJK": "#009E73",
+    "TKM": "#CC79A7",
+    "UZB": "#E69F00",
+}
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"
+
+
+def theme() -> dict:
+    """The book's Vega-Lite config: readable type, quiet grid, fixed sizes."""
+    return {
+        "config": {
+            "font": FONT,
+            "view": {"continuousWidth": 560, "continuousHeight": 300, "stroke": None},
+            "title": {"fontSize": 15, "anchor": "start", "subtitleColor": "#444"},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12, "gridColor": "#e5e5e5",
+                     "labelColor": "#222", "titleColor": "#222"},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "right"},
+            "line": {"strokeWidth": 2.5},
+            "point": {"size": 40, "filled": True},
+        }
+    }
+
+
+@alt.theme.register("kb", enable=True)
+def _kb_theme():
+    return alt.theme.ThemeConfig(theme())
+
+
+def country_scale(snapshot: Snapshot, lang: str = "en") -> alt.Scale:
+    """Fixed colour per country everywhere in the book (keyed by display name)."""
+    names = [snapshot.country_name(c, lang) for c in COUNTRY_COLOURS]
+    return alt.Scale(domain=names, range=list(COUNTRY_COLOURS.values()))
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _site_root() -> str:
+    """Relative path from the page being executed to the site root (set by `kb execute`)."""
+    return os.environ.get("KB_SITE_ROOT", "")
+
+
+def _downloads_dir() -> Path:
+    return Paths.here().book / "_extra" / "charts"
+
+
+def _safe_json(obj) -> str:
+    """JSON that cannot close or open markup inside a `<script>` element."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@dataclass
+class Figure:
+    """A chart with its description, data and credits, displayed as self-contained HTML."""
+
+    chart: alt.TopLevelMixin
+    data: pd.DataFrame
+    description: str
+    sources: list[str]
+    snapshot: Snapshot | None = None
+    label: str = "chart"
+
+    def spec(self) -> dict:
+        return self.chart.to_dict()
+
+    def _key(self, spec: dict) -> str:
+        return hashlib.sha256(_safe_json(spec).encode()).hexdigest()[:16]
+
+    def _write_downloads(self, spec: dict) -> tuple[str, str]:
+        import vl_convert as vlc
+
+        key = f"{self.label}-{self._key(spec)}"
+        out = _downloads_dir()
+        out.mkdir(parents=True, exist_ok=True)
+        csv_path, svg_path = out / f"{key}.csv", out / f"{key}.svg"
+        if not csv_path.exists():
+            self.data.to_csv(csv_path, index=False)
+        if not svg_path.exists():
+            svg_path.write_text(vlc.vegalite_to_svg(spec, vl_version=VL_VERSION), encoding="utf-8")
+        base = f"{_site_root()}charts/"
+        return base + csv_path.name, base + svg_path.name
+
+    def credits_html(self) -> str:
+        snap = self.snapshot or load()
+        src = snap.sources.set_index("id")
+        items = []
+        for sid in dict.fromkeys(self.sources):
+            if sid not in src.index:
+                continue
+            r = src.loc[sid]
+            items.append(
+                f'<a href="{html.escape(r.url, quote=True)}">{html.escape(r.title)}</a>, '
+                f"{html.escape(r.publisher)} ({html.escape(r.vintage)}); "
+                f"licence: {html.escape(r.licence)}"
+            )
+        return "Source: " + " · ".join(items) if items else ""
+
+    def _repr_html_(self) -> str:
+        spec = self.spec()
+        csv_url, svg_url = self._write_downloads(spec)
+        desc = html.escape(self.description)
+        return (
+            f'<figure class="kb-chart">'
+            f'<div class="kb-vega" role="img" aria-label="{html.escape(self.description, True)}">'
+            f"</div>"
+            f'<script type="application/json" class="kb-spec">{_safe_json(spec)}</script>'
+            f'<figcaption><p class="kb-desc">{desc}</p>'
+            f'<p class="kb-credit">{self.credits_html()}</p>'
+            f'<p class="kb-downloads">Download: <a href="{csv_url}" download>data (CSV)</a> · '
+            f'<a href="{svg_url}" download>image (SVG)</a></p></figcaption></figure>'
+        )
+
+
+def _kb_renderer(spec: dict, **_options) -> dict:
+    """Altair renderer for bare charts in a notebook: same offline HTML, no captions."""
+    return {
+        "text/html": '<figure class="kb-chart"><div class="kb-vega"></div>'
+        f'<script type="application/json" class="kb-spec">{_safe_json(spec)}</script></figure>',
+        "text/plain": "<Vega-Lite chart>",
+    }
+
+
+alt.renderers.register("kb", _kb_renderer)
+alt.renderers.enable("kb")
+
+
+def write_bundle(target_dir: Path) -> Path:
+    """Write the vega + vega-lite + vega-embed bundle matching Altair's Vega-Lite version."""
+    import vl_convert as vlc
+
+    target_dir.mkdir(parents=True, exist_ok=True)
+    path = target_dir / BUNDLE_NAME
+    stamp = target_dir / f"{BUNDLE_NAME}.version"
+    version = f"{vlc.__version__}:{VL_VERSION}"
+    if not path.exists() or not stamp.exists() or stamp.read_text() != version:
+        path.write_text(vlc.javascript_bundle(vl_version=VL_VERSION), encoding="utf-8")
+        stamp.write_text(version)
+    return path
+
+
+# ---------------------------------------------------------------- builders
+
+
+def _fmt(unit: str) -> str:
+    return ",.1f" if unit.startswith("%") else ",.4~g" if "per" in unit else ",.0f"
+
+
+def trend(frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot,
+          lang: str = "en") -> alt.Chart:
+    """Lines over years, one per country, fixed country colours, tooltips with the source."""
+    data = frame.assign(name=frame.country.map(lambda c: snapshot.country_name(c, lang)))
+    data = data[["name", "year", "value", "source"]]
+    return (
+        alt.Chart(data, title=alt.Title(title, subtitle=unit))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1)),
+            y=alt.Y("value:Q", title=unit),
+            color=alt.Color("name:N", title="Country", scale=country_scale(snapshot, lang)),
+            tooltip=[
+                alt.Tooltip("name:N", title="Country"),
+                alt.Tooltip("year:Q", title="Year", format="d"),
+                alt.Tooltip("value:Q", title=unit, format=_fmt(unit)),
+                alt.Tooltip("source:N", title="Source id"),
+            ],
+        )
+    )
+
+
+def bars(frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot,
+         lang: str = "en") -> alt.Chart:
+    """Horizontal bars of one value per country (e.g. the latest year)."""
+    data = frame.assign(name=frame.country.map(lambda c: snapshot.country_name(c, lang)))
+    data = data[["name", "year", "value", "source"]]
+    return (
+        alt.Chart(data, title=alt.Title(title, subtitle=unit))
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", title=None, sort="-x"),
+            x=alt.X("value:Q", title=unit),
+            color=alt.Color("name:N", legend=None, scale=country_scale(snapshot, lang)),
+            tooltip=[
+                alt.Tooltip("name:N", title="Country"),
+                alt.Tooltip("year:Q", title="Year", format="d"),
+                alt.Tooltip("value:Q", title=unit, format=_fmt(unit)),
+                alt.Tooltip("source:N", title="Source id"),
+            ],
+        )
+        .properties(height=alt.Step(28))
+    )

@@ -1,0 +1,281 @@
+"""Load and validate the sourced data snapshot in `data/`.
+
+Validation is two passes. Frictionless checks the Data Package: encoding, header, types,
+constraints, primary keys and foreign keys. Then rules a Table Schema cannot express: value
+ranges per indicator, `;`-separated source and country lists, and years up to this year.
+Every problem is reported at once as ``data/<file>.csv:<line>:<column>: <message>``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from kb.errors import KbError
+from kb.paths import Paths
+
+DESCRIPTOR = "datapackage.json"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The validated tables of `data/`, as pandas frames (one per Data Package resource)."""
+
+    countries: pd.DataFrame
+    sources: pd.DataFrame
+    outcomes: pd.DataFrame
+    indicators: pd.DataFrame
+    observations: pd.DataFrame
+    projects: pd.DataFrame
+    financing: pd.DataFrame
+    timeline: pd.DataFrame
+
+    def country_name(self, iso3: str, lang: str = "en") -> str:
+        row = self.countries.loc[self.countries.iso3 == iso3]
+        if row.empty:
+            raise KbError(f"unknown country '{iso3}' (known: {', '.join(self.countries.iso3)})")
+        return str(row.iloc[0][f"name_{lang}"])
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _descriptor(data_dir: Path) -> dict:
+    path = data_dir / DESCRIPTOR
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise KbError(f"{_rel(path)}:1:1: missing Data Package descriptor") from exc
+    except json.JSONDecodeError as exc:
+        raise KbError(f"{_rel(path)}:{exc.lineno}:{exc.colno}: {exc.msg}") from exc
+
+
+def _rel(path: Path) -> str:
+    """`data/x.csv`, the way authors name the file."""
+    return f"{path.parent.name}/{path.name}"
+
+
+def _precheck(path: Path) -> list[str]:
+    """Problems frictionless reports poorly: missing, empty or non-UTF-8 files, ragged rows."""
+    where = _rel(path)
+    if not path.exists():
+        return [f"{where}:1:1: file is missing"]
+    raw = path.read_bytes()
+    if not raw.strip():
+        return [f"{where}:1:1: file is empty (expected a header row)"]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return [f"{where}:{line}:{col}: not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"]
+    problems = []
+    rows = csv.reader(text.splitlines())
+    header = next(rows)
+    for line, row in enumerate(rows, start=2):
+        if row and len(row) != len(header):
+            problems.append(
+                f"{where}:{line}:{len(row)}: {len(row)} columns where the header has {len(header)}"
+            )
+    return problems
+
+
+_TYPE_NAMES = {"number": "a number", "integer": "a whole number", "date": "a date (YYYY-MM-DD)"}
+_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"')
+
+
+def _message(resource: dict, e: dict) -> str:
+    """One readable sentence for a frictionless error descriptor."""
+    kind, cell = e["type"], e.get("cell")
+    if kind == "type-error":
+        ftype = next(f["type"] for f in resource["schema"]["fields"] if f["name"] == e["fieldName"])
+        return f"{cell!r} is not {_TYPE_NAMES.get(ftype, ftype)}"
+    if kind == "constraint-error":
+        found = _CONSTRAINT.search(e.get("note", ""))
+        name, limit = found.groups() if found else (None, None)
+        return {
+            "required": "missing value (this column is required)",
+            "minimum": f"{cell} is below the minimum {limit}",
+            "maximum": f"{cell} is above the maximum {limit}",
+            "enum": f"{cell!r} is not one of {limit}",
+            "pattern": f"{cell!r} does not have the expected form {limit}",
+        }.get(name, f"{cell!r}: {e.get('note')}")
+    if kind == "primary-key":
+        keys = ", ".join(resource["schema"]["primaryKey"])
+        line = e.get("note", "").rsplit(" ", 1)[-1]
+        return f"duplicate ({keys}) already on line {line}"
+    if kind == "foreign-key":
+        ref = e["referenceName"]
+        noun = {"countries": "country", "sources": "source id", "indicators": "indicator id",
+                "outcomes": "outcome id"}.get(ref, ref)
+        return f"{e['fieldCells'][0]!r} is not a known {noun} (see data/{ref}.csv)"
+    if kind == "missing-label":
+        return f"missing column '{e.get('fieldName')}'"
+    if kind == "incorrect-label":
+        return f"column is named {e.get('label')!r}, expected '{e.get('fieldName')}'"
+    if kind in ("extra-label", "duplicate-label"):
+        return f"unexpected column {e.get('label')!r}"
+    return e.get("message", kind)
+
+
+def _format(resource: dict, error) -> str:
+    e = error.to_descriptor()
+    key = resource["schema"].get("primaryKey", ["-"])
+    column = e.get("fieldName") or (e.get("fieldNames") or key)[0]
+    line = e.get("rowNumber") or 1
+    return f"data/{resource['path']}:{line}:{column}: {_message(resource, e)}"
+
+
+def _frictionless_problems(data_dir: Path, descriptor: dict, ragged: dict) -> list[str]:
+    from frictionless import Package, system
+
+    this_year = dt.date.today().year
+    for res in descriptor["resources"]:
+        for field in res["schema"]["fields"]:
+            if field["name"] in ("year",):
+                field.setdefault("constraints", {})["maximum"] = this_year
+    problems: list[str] = []
+    with system.use_context(trusted=True):
+        package = Package(descriptor, basepath=str(data_dir))
+        report = package.validate(parallel=False)
+    by_name = {r["name"]: r for r in descriptor["resources"]}
+    for task in report.tasks:
+        resource = by_name.get(task.name)
+        for error in task.errors:
+            if error.type in ("missing-cell", "extra-cell") or (
+                getattr(error, "row_number", None) in ragged.get(task.name, ())
+            ):
+                continue  # reported by _precheck with the column counts
+            if resource is None:
+                problems.append(f"data/{task.name}: {error.message}")
+            else:
+                problems.append(_format(resource, error))
+    return problems
+
+
+def _rows(data_dir: Path, name: str) -> list[dict[str, str]]:
+    with open(data_dir / f"{name}.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _rule_problems(data_dir: Path) -> list[str]:
+    """Rules beyond the Table Schema; lines are CSV line numbers (header is line 1).
+
+    Plain `csv` rather than pandas keeps `kb validate` fast; rows that fail to parse were
+    already reported by frictionless and are skipped here.
+    """
+    problems: list[str] = []
+    t = {n: _rows(data_dir, n) for n in
+         ("sources", "countries", "outcomes", "indicators", "observations", "projects")}
+    source_ids = {r.get("id") for r in t["sources"]}
+    countries = {r.get("iso3") for r in t["countries"]}
+    outcomes = {r.get("id") for r in t["outcomes"]}
+
+    def check_list(name, column, allowed, what, required=True):
+        for line, row in enumerate(t[name], start=2):
+            items = [s.strip() for s in (row.get(column) or "").split(";") if s.strip()]
+            if required and not items:
+                continue  # a missing required value is reported by frictionless
+            for item in items:
+                if item not in allowed:
+                    problems.append(f"data/{name}.csv:{line}:{column}: {item!r} is not a known {what}")
+
+    check_list("indicators", "source", source_ids, "source id (see data/sources.csv)")
+    check_list("indicators", "outcomes", outcomes, "outcome id (see data/outcomes.csv)", False)
+    check_list("projects", "source", source_ids, "source id (see data/sources.csv)")
+    check_list("projects", "countries", countries | {"TUR"}, "country code")
+
+    bounds = {r["id"]: (_number(r.get("min_value")), _number(r.get("max_value")), r.get("unit"))
+              for r in t["indicators"] if r.get("id")}
+    for line, row in enumerate(t["observations"], start=2):
+        value = _number(row.get("value"))
+        if value is None or row.get("indicator") not in bounds:
+            continue
+        lo, hi, unit = bounds[row["indicator"]]
+        if lo is not None and value < lo:
+            problems.append(f"data/observations.csv:{line}:value: {value:g} is below the minimum "
+                            f"{lo:g} for {row['indicator']} ({unit})")
+        if hi is not None and value > hi:
+            problems.append(f"data/observations.csv:{line}:value: {value:g} is above the maximum "
+                            f"{hi:g} for {row['indicator']} ({unit})")
+    for line, row in enumerate(t["projects"], start=2):
+        start, end = _number(row.get("start_year")), _number(row.get("end_year"))
+        if start is not None and end is not None and end < start:
+            problems.append(f"data/projects.csv:{line}:end_year: {end:g} is before start_year {start:g}")
+    return problems
+
+
+def _read(data_dir: Path, descriptor: dict) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for res in descriptor["resources"]:
+        types = {}
+        for f in res["schema"]["fields"]:
+            if f["type"] == "integer":
+                types[f["name"]] = "Int64"
+            elif f["type"] == "number":
+                types[f["name"]] = "float64"
+            else:
+                types[f["name"]] = "string"
+        frame = pd.read_csv(data_dir / res["path"], dtype=types, keep_default_na=False,
+                            na_values={k: [""] for k, v in types.items() if v != "string"})
+        for name, kind in types.items():
+            if kind == "string" and name in frame:
+                frame[name] = frame[name].astype(object)
+        tables[res["name"]] = frame
+    return tables
+
+
+def validate(data_dir: Path | None = None) -> list[str]:
+    """All problems in the snapshot, one line each (empty when valid)."""
+    data_dir = data_dir or Paths.here().data
+    descriptor = _descriptor(data_dir)
+    fatal: list[str] = []
+    ragged: list[str] = []
+    for res in descriptor["resources"]:
+        found = _precheck(data_dir / res["path"])
+        (ragged if found and "columns where" in found[0] else fatal).extend(found)
+    if fatal:
+        return fatal + ragged
+    ragged_lines = {}
+    for line in ragged:
+        name, number = line.split(":")[0], int(line.split(":")[1])
+        ragged_lines.setdefault(Path(name).stem, set()).add(number)
+    found = ragged + _frictionless_problems(data_dir, descriptor, ragged_lines)
+    found += _rule_problems(data_dir)
+
+    def position(problem: str) -> tuple[str, int]:
+        name, line = problem.split(":")[:2]
+        return name, int(line) if line.isdigit() else 0
+
+    return sorted(dict.fromkeys(found), key=position)
+
+
+def _fingerprint(data_dir: Path) -> tuple:
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in data_dir.iterdir()))
+
+
+@lru_cache(maxsize=4)
+def _load_cached(data_dir: Path, _fp: tuple, check: bool) -> Snapshot:
+    if check and (problems := validate(data_dir)):
+        raise KbError(problems)
+    return Snapshot(**_read(data_dir, _descriptor(data_dir)))
+
+
+def load(data_dir: Path | None = None, check: bool = True) -> Snapshot:
+    """The snapshot as frames; raises KbError listing every problem when `check` finds any."""
+    data_dir = (data_dir or Paths.here().data).resolve()
+    return _load_cached(data_dir, _fingerprint(data_dir), check)
