@@ -1,0 +1,82 @@
+"""HTML building blocks for pages: escaped tables, notes, numbers and source links.
+
+Everything that comes from `data/` goes through `html.escape`, so markup in a title or note is
+shown as text and never executed.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+
+import pandas as pd
+from IPython.display import HTML
+
+from kb.data import Snapshot, load
+
+
+def esc(value) -> str:
+    """Text from data, safe inside HTML."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def site_root() -> str:
+    return os.environ.get("KB_SITE_ROOT", "")
+
+
+def number(value, unit: str = "", digits: int | None = None) -> str:
+    """A value for reading (the CSV downloads keep every digit)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "—"
+    v = float(value)
+    if digits is None:
+        digits = 1 if unit.startswith("%") or abs(v) < 1000 else 0
+        if abs(v) < 10 and not unit.startswith("%"):
+            digits = 2
+    return f"{v:,.{digits}f}"
+
+
+def source_link(source_ids: str, snapshot: Snapshot | None = None) -> str:
+    """Links from `;`-separated source ids to their entries on the data-sources page."""
+    snap = snapshot or load()
+    titles = snap.sources.set_index("id").title
+    links = []
+    for sid in dict.fromkeys(s for s in str(source_ids).split(";") if s):
+        title = esc(titles.get(sid, sid))
+        links.append(
+            f'<a href="{site_root()}_generated/reference/sources.html#src-{esc(sid)}" '
+            f'title="{title}">{esc(sid)}</a>'
+        )
+    return ", ".join(links)
+
+
+def table(frame: pd.DataFrame, html_columns: tuple[str, ...] = (), caption: str = "",
+          numeric: tuple[str, ...] = ()) -> HTML:
+    """An accessible HTML table; cells are escaped except the named pre-built HTML columns."""
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
+    rows = []
+    for _, row in frame.iterrows():
+        cells = []
+        for col in frame.columns:
+            value = row[col]
+            text = str(value) if col in html_columns else esc(value)
+            cls = ' class="kb-num"' if col in numeric else ""
+            cells.append(f"<td{cls}>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return HTML(
+        f'<div class="kb-table-wrap"><table class="kb-table">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def note(text: str, kind: str = "note") -> HTML:
+    """A short boxed remark (for example: a value no source gives)."""
+    return HTML(f'<div class="admonition {esc(kind)} kb-note"><p>{esc(text)}</p></div>')
+
+
+def paragraph(text: str) -> HTML:
+    return HTML(f"<p>{esc(text)}</p>")

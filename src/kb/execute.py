@@ -1,0 +1,180 @@
+"""Run the notebook templates with papermill, in parallel, skipping pages whose inputs are unchanged.
+
+Templates are MyST Markdown notebooks (`book/templates/*.md`, readable diffs, no outputs in git);
+jupytext turns them into notebooks and papermill executes them with each page's parameters into
+`book/_generated/`. A page is re-run only when the hash of its inputs changes: the template, its
+parameters, every file in `data/`, the `kb` source and the lock file. Jupyter-cache, by contrast,
+hashes code cells only, so data edits would leave pages stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.errors import KbError
+from kb.pages import Job
+from kb.paths import Paths
+
+PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+@dataclass
+class ExecutionReport:
+    """What `execute` did: pages run (with seconds) and pages skipped as up to date."""
+
+    ran: dict[str, float] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _digest_files(files) -> str:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(str(f.name).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def shared_inputs_hash(paths: Paths) -> str:
+    """Hash of what every page depends on: data, the kb package and the locked environment."""
+    files = [p for p in paths.data.iterdir() if p.is_file()]
+    files += list((paths.root / "src" / "kb").glob("*.py"))
+    lock = paths.root / "requirements.lock"
+    if lock.exists():
+        files.append(lock)
+    return _digest_files(files)
+
+
+def job_hash(job: Job, paths: Paths, shared: str) -> str:
+    h = hashlib.sha256(shared.encode())
+    h.update((paths.templates / job.template).read_bytes())
+    h.update(json.dumps([job.output, job.parameters, job.title], sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _stamp(job: Job, paths: Paths) -> Path:
+    return paths.cache / "executed" / f"{job.output}.sha256"
+
+
+def _template_line(template: Path, source: str) -> int | None:
+    """Line in the Markdown template where a failing cell's source starts."""
+    first = next((ln for ln in source.splitlines() if ln.strip()), None)
+    if first is None:
+        return None
+    for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.rstrip() == first.rstrip():
+            return number
+    return None
+
+
+def postprocess(nb, job: Job):
+    """Hide code and parameter cells, fill `{{ name }}` placeholders in Markdown cells."""
+    context = {k: html.escape(v, quote=False) for k, v in job.context().items()}
+    for cell in nb.cells:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if cell.cell_type == "code":
+            if {"parameters", "injected-parameters"} & set(tags):
+                tags.append("remove-cell")
+            elif "show-input" not in tags and "remove-input" not in tags:
+                tags.append("remove-input")
+        elif cell.cell_type == "markdown":
+            cell.source = PLACEHOLDER.sub(lambda m: context.get(m.group(1), m.group(0)), cell.source)
+    return nb
+
+
+def _run(job: Job, root: str) -> tuple[str, float, str | None]:
+    """Execute one page in this (worker) process; returns (name, seconds, error line or None)."""
+    import jupytext
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    paths = Paths(Path(root))
+    started = time.perf_counter()
+    template = paths.templates / job.template
+    out = job.output_path(paths.generated)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nb = jupytext.read(template)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    os.environ["KB_SITE_ROOT"] = job.site_root()
+    os.environ["KB_ROOT"] = str(paths.root)
+    os.environ["KB_PAGE"] = job.output
+    partial = out.with_suffix(".partial.ipynb")
+    try:
+        executed = pm.execute_notebook(
+            nb, str(partial), parameters=job.parameters, kernel_name="python3",
+            cwd=str(paths.root), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as exc:
+        saved = nbformat.read(str(partial), as_version=4) if partial.exists() else nb
+        failing = next((c for c in saved.cells
+                        if c.get("metadata", {}).get("papermill", {}).get("exception")), None)
+        line = _template_line(template, failing.source) if failing is not None else None
+        where = f"book/templates/{job.template}" + (f":{line}" if line else "")
+        params = ", ".join(f"{k}={v}" for k, v in job.parameters.items())
+        message = str(exc.evalue).splitlines()[0] if exc.evalue else ""
+        partial.unlink(missing_ok=True)
+        return job.name, time.perf_counter() - started, (
+            f"{where}: cell {exc.exec_count} ({params}) raised {exc.ename}: {message}"
+        )
+    except Exception as exc:  # kernel died, template unreadable, …
+        partial.unlink(missing_ok=True)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return job.name, time.perf_counter() - started, (
+            f"book/templates/{job.template}: {type(exc).__name__}: {first}"
+        )
+    nbformat.write(postprocess(executed, job), str(partial))
+    partial.replace(out)
+    return job.name, time.perf_counter() - started, None
+
+
+def execute(jobs: list[Job], paths: Paths | None = None, force: bool = False,
+            workers: int | None = None, progress: bool = True) -> ExecutionReport:
+    """Execute every page whose inputs changed; raise KbError naming each failing cell."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    paths = paths or Paths.here()
+    shared = shared_inputs_hash(paths)
+    report = ExecutionReport()
+    todo = []
+    for job in jobs:
+        digest = job_hash(job, paths, shared)
+        stamp = _stamp(job, paths)
+        fresh = (stamp.exists() and stamp.read_text() == digest
+                 and job.output_path(paths.generated).exists())
+        if fresh and not force:
+            report.skipped.append(job.name)
+        else:
+            stamp.unlink(missing_ok=True)
+            todo.append((job, digest))
+    if not todo:
+        return report
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    columns = [TextColumn("[bold]executing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TextColumn("{task.description}"), TimeElapsedColumn()]
+    with Progress(*columns, disable=not progress, transient=True) as bar, \
+            ProcessPoolExecutor(max_workers=workers) as pool:
+        task = bar.add_task("", total=len(todo))
+        futures = {pool.submit(_run, job, str(paths.root)): (job, digest) for job, digest in todo}
+        for future in as_completed(futures):
+            job, digest = futures[future]
+            name, seconds, error = future.result()
+            bar.update(task, advance=1, description=name)
+            report.ran[name] = seconds
+            if error:
+                report.errors.append(error)
+            else:
+                stamp = _stamp(job, paths)
+                stamp.parent.mkdir(parents=True, exist_ok=True)
+                stamp.write_text(digest)
+    if report.errors:
+        raise KbError(sorted(report.errors))
+    return report

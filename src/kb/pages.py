@@ -1,0 +1,58 @@
+"""Page families: which notebook template is executed with which parameters, and where it goes.
+
+One template per family (country, outcome, …); `jobs()` lists every page the book builds from
+templates. `_toc.yml` points at the generated paths; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.data import Snapshot, load
+
+
+@dataclass(frozen=True)
+class Job:
+    """One papermill run: template × parameters → a generated notebook."""
+
+    template: str  # file name under book/templates/, e.g. "country.md"
+    output: str  # path under book/_generated/ without suffix, e.g. "countries/kaz"
+    parameters: dict = field(default_factory=dict)
+    title: str = ""  # substituted for {{ title }} in markdown cells
+
+    @property
+    def name(self) -> str:
+        return self.output
+
+    def output_path(self, generated: Path) -> Path:
+        return generated / f"{self.output}.ipynb"
+
+    def site_root(self) -> str:
+        """Relative URL from this page to the site root (`_generated/countries/kaz` → `../../`)."""
+        return "../" * (len(Path("_generated", self.output).parts) - 1)
+
+    def context(self) -> dict:
+        return {"title": self.title, **{k: str(v) for k, v in self.parameters.items()}}
+
+
+SINGLE_PAGES = (
+    ("timeline.md", "programme/timeline", "Timeline and duration"),
+    ("financing.md", "programme/financing", "Financing"),
+    ("projects.md", "projects/catalogue", "Projects by country"),
+    ("indicators.md", "indicators/catalogue", "Indicator catalogue"),
+    ("sources.md", "reference/sources", "Data sources"),
+)
+
+
+def jobs(snapshot: Snapshot | None = None, lang: str = "en") -> list[Job]:
+    """Every generated page of the book, in table-of-contents order."""
+    snap = snapshot or load()
+    out = [Job(t, o, {"lang": lang}, title) for t, o, title in SINGLE_PAGES]
+    for iso3 in snap.countries.iso3:
+        out.append(Job("country.md", f"countries/{iso3.lower()}",
+                       {"country": iso3, "lang": lang}, snap.country_name(iso3, lang)))
+    for row in snap.outcomes.itertuples(index=False):
+        out.append(Job("outcome.md", f"outcomes/{row.id}",
+                       {"outcome": row.id, "lang": lang}, row.title))
+    return out
