@@ -33,7 +33,8 @@ class Job:
         return "../" * (len(Path("_generated", self.output).parts) - 1)
 
     def context(self) -> dict:
-        return {"title": self.title, **{k: str(v) for k, v in self.parameters.items()}}
+        return {"title": self.title, "slug": Path(self.output).name,
+                **{k: str(v) for k, v in self.parameters.items()}}
 
 
 SINGLE_PAGES = (
@@ -56,3 +57,31 @@ def jobs(snapshot: Snapshot | None = None, lang: str = "en") -> list[Job]:
         out.append(Job("outcome.md", f"outcomes/{row.id}",
                        {"outcome": row.id, "lang": lang}, row.title))
     return out
+
+
+def check_toc(jobs_: list[Job], paths) -> None:
+    """Every generated page must be in `_toc.yml`, and every `_generated/` entry must be a job."""
+    import yaml
+
+    from kb.errors import KbError
+
+    def files(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                yield node["file"]
+            for value in node.values():
+                yield from files(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from files(item)
+
+    toc = yaml.safe_load(paths.toc.read_text(encoding="utf-8"))
+    listed = {f for f in files(toc) if f.startswith("_generated/")} | (
+        {toc["root"]} if str(toc.get("root", "")).startswith("_generated/") else set())
+    wanted = {f"_generated/{j.output}" for j in jobs_}
+    problems = [f"_toc.yml:1: generated page {p} is missing from the table of contents"
+                for p in sorted(wanted - listed)]
+    problems += [f"_toc.yml:1: {p} is not produced by any template (see kb/pages.py)"
+                 for p in sorted(listed - wanted)]
+    if problems:
+        raise KbError(problems)

@@ -1,0 +1,137 @@
+"""`kb` command line: validate, execute, build, serve, clean, dist.
+
+Expected failures (bad data, a failing cell, a Sphinx warning) print one line each and exit 1,
+with no Python traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from functools import wraps
+
+import typer
+
+from kb.errors import KbError
+from kb.paths import Paths
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Build and check the CACILM Knowledge Base.")
+
+
+def _friendly(func):
+    """Turn KbError into `error:` lines on stderr and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except KbError as exc:
+            for line in exc.lines:
+                typer.echo(line, err=True)
+            n = len(exc.lines)
+            typer.echo(f"kb: {func.__name__} failed ({n} problem{'s' if n != 1 else ''}); "
+                       "the published site was left as it was.", err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            typer.echo("kb: interrupted", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+@app.command()
+@_friendly
+def validate() -> None:
+    """Check data/ against its Data Package: types, ranges, keys, sources."""
+    from kb.pipeline import validate_data
+
+    t = time.perf_counter()
+    validate_data(Paths.here())
+    typer.echo(f"data/ is valid ({time.perf_counter() - t:.2f} s)")
+
+
+@app.command()
+@_friendly
+def execute(force: bool = typer.Option(False, help="Re-run every notebook."),
+            workers: int = typer.Option(0, help="Parallel notebooks (0 = one per CPU).")) -> None:
+    """Run the notebook templates with papermill into book/_generated/."""
+    from kb import pages
+    from kb.data import load
+    from kb.execute import execute as run
+    from kb.pipeline import prepare_assets, validate_data
+
+    paths = Paths.here()
+    validate_data(paths)
+    prepare_assets(paths)
+    report = run(pages.jobs(load(paths.data)), paths, force=force, workers=workers or None,
+                 progress=sys.stderr.isatty())
+    _print_execution(report.ran, report.skipped)
+
+
+def _print_execution(ran: dict, skipped: list) -> None:
+    for name, seconds in sorted(ran.items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  executed {name:<28} {seconds:6.1f} s")
+    typer.echo(f"notebooks: {len(ran)} executed, {len(skipped)} unchanged")
+
+
+@app.command()
+@_friendly
+def build(force: bool = typer.Option(False, help="Re-execute and rebuild every page.")) -> None:
+    """Validate, execute, build the book into _build/html and publish the data files."""
+    from kb.pipeline import build as run
+
+    t = time.perf_counter()
+    report = run(Paths.here(), force=force, progress=sys.stderr.isatty())
+    _print_execution(report.executed, report.skipped)
+    steps = ", ".join(f"{k} {v:.1f} s" for k, v in report.steps.items())
+    state = "site rebuilt" if report.sphinx_ran else "site already up to date"
+    typer.echo(f"{state}: _build/html/index.html ({steps}; total {time.perf_counter() - t:.1f} s)")
+
+
+@app.command()
+def serve(port: int = typer.Option(8000), host: str = typer.Option("127.0.0.1")) -> None:
+    """Preview the built site on http://127.0.0.1:8000 (local only)."""
+    import functools
+    import http.server
+
+    site = Paths.here().html
+    if not (site / "index.html").exists():
+        typer.echo("kb: no site yet; run `make book` first", err=True)
+        raise typer.Exit(1)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    with http.server.ThreadingHTTPServer((host, port), handler) as httpd:
+        typer.echo(f"serving {site} on http://{host}:{port}/ (Ctrl+C to stop)")
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+@app.command()
+def clean() -> None:
+    """Remove built outputs and caches (keeps .venv)."""
+    import shutil
+
+    paths = Paths.here()
+    for target in (paths.build, paths.generated, paths.cache, paths.book / "_extra",
+                   paths.book / "references.bib", paths.root / "dist"):
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    typer.echo("removed _build/, book/_generated/, book/_extra/, .kb-cache/, dist/")
+
+
+@app.command()
+@_friendly
+def dist() -> None:
+    """Zip the built site for offline use: dist/cacilm-kb-<version>.zip."""
+    from kb.offline import make_dist
+
+    path = make_dist(Paths.here())
+    typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,56 @@
+"""The published downloads under `_build/html/data/` (a contract for readers and reusers)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from kb import indicators
+from kb.data import Snapshot
+from kb.paths import Paths
+
+PROJECT_COLUMNS = ["id", "title", "phase", "countries", "lead_agency", "identifiers", "start_year",
+                   "end_year", "gef_grant_usd", "cofinancing_usd", "cacilm_link", "source", "note"]
+
+
+def indicator_table(snapshot: Snapshot):
+    """Exactly what `indicators.csv` holds: every raw and derived value the book shows."""
+    return indicators.table(snapshot)
+
+
+def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
+    """Write indicators.csv, projects.csv, the source tables and the data package descriptor."""
+    target.mkdir(parents=True, exist_ok=True)
+    out = []
+    table = indicator_table(snapshot)
+    table.to_csv(target / "indicators.csv", index=False)
+    out.append(target / "indicators.csv")
+    projects = snapshot.projects[PROJECT_COLUMNS].copy()
+    for col in ("start_year", "end_year"):
+        projects[col] = projects[col].astype("Int64")
+    projects.to_csv(target / "projects.csv", index=False, float_format="%.0f")
+    out.append(target / "projects.csv")
+    for name in ("sources", "countries", "observations", "financing", "timeline", "outcomes"):
+        shutil.copy2(paths.data / f"{name}.csv", target / f"{name}.csv")
+        out.append(target / f"{name}.csv")
+    descriptor = json.loads((paths.data / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"].append({
+        "name": "indicator_values", "path": "indicators.csv", "profile": "tabular-data-resource",
+        "description": "Every raw and derived indicator value shown in the book.",
+        "schema": {"fields": [
+            {"name": "indicator", "type": "string"}, {"name": "country", "type": "string"},
+            {"name": "year", "type": "integer"}, {"name": "value", "type": "number"},
+            {"name": "unit", "type": "string"},
+            {"name": "source", "type": "string",
+             "description": "source ids from sources.csv, ';'-separated for derived values"}]},
+    })
+    # In the published folder the indicator definitions keep their own file name.
+    for res in descriptor["resources"]:
+        if res["name"] == "indicators":
+            res["path"] = "indicator_definitions.csv"
+    shutil.copy2(paths.data / "indicators.csv", target / "indicator_definitions.csv")
+    (target / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False),
+                                             encoding="utf-8")
+    out.append(target / "datapackage.json")
+    return out
