@@ -163,9 +163,12 @@ def write_bundle(target_dir: Path) -> Path:
     target_dir.mkdir(parents=True, exist_ok=True)
     path = target_dir / BUNDLE_NAME
     stamp = target_dir / f"{BUNDLE_NAME}.version"
-    version = f"{vlc.__version__}:{VL_VERSION}"
+    version = f"{vlc.__version__}:{VL_VERSION}:iife"
     if not path.exists() or not stamp.exists() or stamp.read_text() != version:
-        path.write_text(vlc.javascript_bundle(vl_version=VL_VERSION), encoding="utf-8")
+        # Wrapped in a function so its top-level names (e.g. `_`) cannot clash with the page's;
+        # a classic script (not a module) also loads from file:// when the site is opened from disk.
+        bundle = vlc.javascript_bundle(vl_version=VL_VERSION)
+        path.write_text(f"(function(){{\n{bundle}\n}})();\n", encoding="utf-8")
         stamp.write_text(version)
     return path
 
@@ -177,24 +180,39 @@ def _fmt(unit: str) -> str:
     return ",.1f" if unit.startswith("%") else ",.4~g" if "per" in unit else ",.0f"
 
 
+def _names(snapshot: Snapshot, lang: str) -> alt.LookupData:
+    """Country code → display name, joined in the chart so each data row stays small."""
+    values = [{"country": c, "name": snapshot.country_name(c, lang)} for c in COUNTRY_COLOURS]
+    return alt.LookupData(alt.InlineData(values=values), "country", ["name"])
+
+
+def _compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """Only the columns a chart draws, values to 6 significant digits (downloads keep all)."""
+    out = frame[["country", "year", "value"]].copy()
+    out["value"] = out["value"].map(lambda v: float(f"{v:.6g}"))
+    return out
+
+
+def _tooltip(unit: str) -> list:
+    return [
+        alt.Tooltip("name:N", title="Country"),
+        alt.Tooltip("year:Q", title="Year", format="d"),
+        alt.Tooltip("value:Q", title=unit, format=_fmt(unit)),
+    ]
+
+
 def trend(frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot,
           lang: str = "en") -> alt.Chart:
-    """Lines over years, one per country, fixed country colours, tooltips with the source."""
-    data = frame.assign(name=frame.country.map(lambda c: snapshot.country_name(c, lang)))
-    data = data[["name", "year", "value", "source"]]
+    """Lines over years, one per country, fixed country colours, tooltips."""
     return (
-        alt.Chart(data, title=alt.Title(title, subtitle=unit))
+        alt.Chart(_compact(frame), title=alt.Title(title, subtitle=unit))
+        .transform_lookup(lookup="country", from_=_names(snapshot, lang))
         .mark_line(point=True)
         .encode(
             x=alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1)),
             y=alt.Y("value:Q", title=unit),
             color=alt.Color("name:N", title="Country", scale=country_scale(snapshot, lang)),
-            tooltip=[
-                alt.Tooltip("name:N", title="Country"),
-                alt.Tooltip("year:Q", title="Year", format="d"),
-                alt.Tooltip("value:Q", title=unit, format=_fmt(unit)),
-                alt.Tooltip("source:N", title="Source id"),
-            ],
+            tooltip=_tooltip(unit),
         )
     )
 
@@ -202,21 +220,15 @@ def trend(frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot,
 def bars(frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot,
          lang: str = "en") -> alt.Chart:
     """Horizontal bars of one value per country (e.g. the latest year)."""
-    data = frame.assign(name=frame.country.map(lambda c: snapshot.country_name(c, lang)))
-    data = data[["name", "year", "value", "source"]]
     return (
-        alt.Chart(data, title=alt.Title(title, subtitle=unit))
+        alt.Chart(_compact(frame), title=alt.Title(title, subtitle=unit))
+        .transform_lookup(lookup="country", from_=_names(snapshot, lang))
         .mark_bar()
         .encode(
             y=alt.Y("name:N", title=None, sort="-x"),
             x=alt.X("value:Q", title=unit),
             color=alt.Color("name:N", legend=None, scale=country_scale(snapshot, lang)),
-            tooltip=[
-                alt.Tooltip("name:N", title="Country"),
-                alt.Tooltip("year:Q", title="Year", format="d"),
-                alt.Tooltip("value:Q", title=unit, format=_fmt(unit)),
-                alt.Tooltip("source:N", title="Source id"),
-            ],
+            tooltip=_tooltip(unit),
         )
         .properties(height=alt.Step(28))
     )

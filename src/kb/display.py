@@ -41,14 +41,10 @@ def number(value, unit: str = "", digits: int | None = None) -> str:
 
 def source_link(source_ids: str, snapshot: Snapshot | None = None) -> str:
     """Links from `;`-separated source ids to their entries on the data-sources page."""
-    snap = snapshot or load()
-    titles = snap.sources.set_index("id").title
     links = []
     for sid in dict.fromkeys(s for s in str(source_ids).split(";") if s):
-        title = esc(titles.get(sid, sid))
         links.append(
-            f'<a href="{site_root()}_generated/reference/sources.html#src-{esc(sid)}" '
-            f'title="{title}">{esc(sid)}</a>'
+            f'<a href="{site_root()}_generated/reference/sources.html#src-{esc(sid)}">{esc(sid)}</a>'
         )
     return ", ".join(links)
 

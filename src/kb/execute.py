@@ -108,6 +108,11 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
     os.environ["KB_ROOT"] = str(paths.root)
     os.environ["KB_PAGE"] = job.output
     partial = out.with_suffix(".partial.ipynb")
+    # Kernel start-up chatter goes to a log file, not the author's terminal.
+    log = paths.cache / "logs" / f"{job.output.replace('/', '__')}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as handle:
+        os.dup2(handle.fileno(), 2)
     try:
         executed = pm.execute_notebook(
             nb, str(partial), parameters=job.parameters, kernel_name="python3",
