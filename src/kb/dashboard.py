@@ -86,7 +86,7 @@ def trend_figure(indicator: str, snapshot: Snapshot | None = None, lang: str = "
     latest = data.sort_values("year").groupby("country").tail(1)
     parts = [f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} "
              f"({int(r.year)})" for r in latest.itertuples()]
-    description = (f"Line chart of {meta.title.lower()} ({meta.unit}) for the five countries, "
+    description = (f"Line chart: {meta.title} ({meta.unit}) for the five countries, "
                    f"{int(data.year.min())}–{int(data.year.max())}. Latest values: "
                    + "; ".join(parts) + ".")
     sources = [s for v in data.source.unique() for s in v.split(";")]
@@ -105,7 +105,7 @@ def latest_figure(indicator: str, snapshot: Snapshot | None = None,
     parts = [f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} "
              f"({int(r.year)})" for r in data.itertuples()]
     missing = sorted(set(snap.countries.iso3) - set(data.country))
-    text = (f"Bar chart of the latest {meta.title.lower()} ({meta.unit}): " + "; ".join(parts) + ".")
+    text = (f"Bar chart of the latest values: {meta.title} ({meta.unit}): " + "; ".join(parts) + ".")
     if missing:
         text += " No value reported for " + ", ".join(
             snap.country_name(c, lang) for c in missing) + "."

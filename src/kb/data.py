@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kb.errors import KbError
 from kb.paths import Paths
+
+if TYPE_CHECKING:  # pandas is imported lazily: `kb validate` does not need it
+    import pandas as pd
 
 DESCRIPTOR = "datapackage.json"
 
@@ -62,8 +65,22 @@ def _rel(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
-def _precheck(path: Path) -> list[str]:
-    """Problems frictionless reports poorly: missing, empty or non-UTF-8 files, ragged rows."""
+def _header_problems(path: Path, header: list[str], resource: dict) -> list[str]:
+    """Columns are matched by name: report missing required, unknown and repeated columns."""
+    where = _rel(path)
+    names = [f["name"] for f in resource["schema"]["fields"]]
+    problems = [f"{where}:1:{n}: missing column '{n}'" for n in names if n not in header]
+    for i, label in enumerate(header, start=1):
+        if label not in names:
+            problems.append(f"{where}:1:{i}: unexpected column {label!r}")
+        elif header.index(label) != i - 1:
+            problems.append(f"{where}:1:{i}: column {label!r} appears twice")
+    return problems
+
+
+def _precheck(path: Path, resource: dict) -> list[str]:
+    """Problems frictionless reports poorly: missing, empty or non-UTF-8 files, bad headers,
+    ragged rows."""
     where = _rel(path)
     if not path.exists():
         return [f"{where}:1:1: file is missing"]
@@ -79,6 +96,8 @@ def _precheck(path: Path) -> list[str]:
     problems = []
     rows = csv.reader(text.splitlines())
     header = next(rows)
+    if bad_header := _header_problems(path, header, resource):
+        return bad_header
     for line, row in enumerate(rows, start=2):
         if row and len(row) != len(header):
             problems.append(
@@ -220,6 +239,8 @@ def _rule_problems(data_dir: Path) -> list[str]:
 
 
 def _read(data_dir: Path, descriptor: dict) -> dict[str, pd.DataFrame]:
+    import pandas as pd
+
     tables = {}
     for res in descriptor["resources"]:
         types = {}
@@ -246,7 +267,7 @@ def validate(data_dir: Path | None = None) -> list[str]:
     fatal: list[str] = []
     ragged: list[str] = []
     for res in descriptor["resources"]:
-        found = _precheck(data_dir / res["path"])
+        found = _precheck(data_dir / res["path"], res)
         (ragged if found and "columns where" in found[0] else fatal).extend(found)
     if fatal:
         return fatal + ragged

@@ -1,0 +1,62 @@
+"""Shared fixtures: a real copy of the project, built once per test session with `kb build`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+KB = str(Path(sys.executable).with_name("kb"))
+IGNORE = shutil.ignore_patterns(".venv", "_build", ".kb-cache", "_generated", "_extra", "dist",
+                                ".git", "__pycache__", ".pytest_cache", ".ruff_cache",
+                                "references.bib")
+
+
+def copy_project(target: Path, source: Path = ROOT) -> Path:
+    """A clean copy of the project's sources in `target` (no venv, build outputs or caches)."""
+    shutil.copytree(source, target, ignore=IGNORE)
+    return target
+
+
+def run_kb(root: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KB_ROOT": str(root)}
+    return subprocess.run([KB, *args], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def tree_digest(folder: Path) -> str:
+    """One hash of every file's path and bytes, to prove a folder was left untouched."""
+    h = hashlib.sha256()
+    for f in sorted(folder.rglob("*")):
+        if f.is_file():
+            h.update(str(f.relative_to(folder)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory) -> Path:
+    """The whole book, built from a clean copy of the project (real papermill + Jupyter Book)."""
+    root = copy_project(tmp_path_factory.mktemp("book") / "project")
+    result = run_kb(root, "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def site(built_project) -> Path:
+    return built_project / "_build" / "html"
+
+
+@pytest.fixture()
+def built_copy(built_project, tmp_path) -> Path:
+    """A private copy of the built project, for tests that break something and rebuild."""
+    target = tmp_path / "project"
+    shutil.copytree(built_project, target, symlinks=True)
+    return target
