@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import shutil
@@ -13,9 +14,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 KB = str(Path(sys.executable).with_name("kb"))
-IGNORE = shutil.ignore_patterns(".venv", "_build", ".kb-cache", "_generated", "_extra", "dist",
-                                ".git", "__pycache__", ".pytest_cache", ".ruff_cache",
-                                "references.bib")
+IGNORE = shutil.ignore_patterns(
+    ".venv",
+    "_build",
+    ".kb-cache",
+    "_generated",
+    "_extra",
+    "dist",
+    ".git",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "references.bib",
+)
 
 
 def copy_project(target: Path, source: Path = ROOT) -> Path:
@@ -26,8 +37,9 @@ def copy_project(target: Path, source: Path = ROOT) -> Path:
 
 def run_kb(root: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     env = {**os.environ, "KB_ROOT": str(root)}
-    return subprocess.run([KB, *args], cwd=root, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [KB, *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def tree_digest(folder: Path) -> str:
@@ -60,3 +72,25 @@ def built_copy(built_project, tmp_path) -> Path:
     target = tmp_path / "project"
     shutil.copytree(built_project, target, symlinks=True)
     return target
+
+
+@pytest.fixture(scope="session")
+def edited_site(tmp_path_factory, built_project):
+    """The built book after two data edits: a hostile project title and a changed value."""
+    root = tmp_path_factory.mktemp("edited") / "project"
+    shutil.copytree(built_project, root, symlinks=True)
+    projects = root / "data" / "projects.csv"
+    rows = list(csv.DictReader(projects.open(encoding="utf-8")))
+    rows[0]["title"] = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+    rows[0]["note"] = '<b onmouseover="window.__xss=3">note</b>'
+    with projects.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    obs = root / "data" / "observations.csv"
+    text = obs.read_text(encoding="utf-8")
+    old = next(ln for ln in text.splitlines() if ln.startswith("forest_area_pct,KAZ,2020,"))
+    obs.write_text(text.replace(old, old.replace(old.split(",")[3], "1.4321")), encoding="utf-8")
+    result = run_kb(root, "build")
+    assert result.returncode == 0, result.stderr
+    return root

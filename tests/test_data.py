@@ -33,8 +33,9 @@ def edit(path: Path, line: int, column: str, value: str) -> None:
 
 
 def obs_line(indicator: str, country: str, year: int) -> int:
-    for number, row in enumerate(csv.DictReader((DATA / "observations.csv").open(encoding="utf-8")),
-                                 start=2):
+    for number, row in enumerate(
+        csv.DictReader((DATA / "observations.csv").open(encoding="utf-8")), start=2
+    ):
         if (row["indicator"], row["country"], row["year"]) == (indicator, country, str(year)):
             return number
     raise LookupError((indicator, country, year))
@@ -63,14 +64,16 @@ def test_percentage_above_100(data):
     edit(data / "observations.csv", line, "value", "150")
     assert validate(data) == [
         f"data/observations.csv:{line}:value: 150 is above the maximum 100 for forest_area_pct "
-        "(% of land area)"]
+        "(% of land area)"
+    ]
 
 
 def test_negative_area(data):
     line = obs_line("land_area_km2", "TJK", 2010)
     edit(data / "observations.csv", line, "value", "-5")
     assert validate(data) == [
-        f"data/observations.csv:{line}:value: -5 is below the minimum 0 for land_area_km2 (km²)"]
+        f"data/observations.csv:{line}:value: -5 is below the minimum 0 for land_area_km2 (km²)"
+    ]
 
 
 def test_year_out_of_range(data):
@@ -83,8 +86,10 @@ def test_year_out_of_range(data):
 def test_future_year(data):
     line = obs_line("population", "UZB", 2011)
     edit(data / "observations.csv", line, "year", str(time.localtime().tm_year + 1))
-    assert any(p.startswith(f"data/observations.csv:{line}:year: ") and "above the maximum" in p
-               for p in validate(data))
+    assert any(
+        p.startswith(f"data/observations.csv:{line}:year: ") and "above the maximum" in p
+        for p in validate(data)
+    )
 
 
 def test_unknown_country(data):
@@ -92,7 +97,8 @@ def test_unknown_country(data):
     edit(data / "observations.csv", line, "country", "AFG")
     assert validate(data) == [
         f"data/observations.csv:{line}:country: 'AFG' is not a known country "
-        "(see data/countries.csv)"]
+        "(see data/countries.csv)"
+    ]
 
 
 def test_unknown_indicator(data):
@@ -100,7 +106,8 @@ def test_unknown_indicator(data):
     edit(data / "observations.csv", line, "indicator", "populaton")
     assert validate(data) == [
         f"data/observations.csv:{line}:indicator: 'populaton' is not a known indicator id "
-        "(see data/indicators.csv)"]
+        "(see data/indicators.csv)"
+    ]
 
 
 def test_source_that_does_not_resolve(data):
@@ -108,13 +115,15 @@ def test_source_that_does_not_resolve(data):
     edit(data / "observations.csv", line, "source", "no-such-source")
     assert validate(data) == [
         f"data/observations.csv:{line}:source: 'no-such-source' is not a known source id "
-        "(see data/sources.csv)"]
+        "(see data/sources.csv)"
+    ]
 
 
 def test_project_source_list_is_checked(data):
     edit(data / "projects.csv", 3, "source", "adb-38464-012;missing-doc")
     assert validate(data) == [
-        "data/projects.csv:3:source: 'missing-doc' is not a known source id (see data/sources.csv)"]
+        "data/projects.csv:3:source: 'missing-doc' is not a known source id (see data/sources.csv)"
+    ]
 
 
 def test_duplicate_observation(data):
@@ -124,7 +133,8 @@ def test_duplicate_observation(data):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert validate(data) == [
         f"data/observations.csv:{len(lines)}:indicator: duplicate (indicator, country, year, "
-        "source) already on line 2"]
+        "source) already on line 2"
+    ]
 
 
 def test_row_with_too_few_columns(data):
@@ -133,7 +143,8 @@ def test_row_with_too_few_columns(data):
     lines.append("population,KAZ,2001")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert validate(data) == [
-        f"data/observations.csv:{len(lines)}:3: 3 columns where the header has 6"]
+        f"data/observations.csv:{len(lines)}:3: 3 columns where the header has 6"
+    ]
 
 
 def test_not_utf8(data):
@@ -150,7 +161,7 @@ def test_missing_column(data):
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
     idx = rows[0].index("licence")
     with path.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows([r[:idx] + r[idx + 1:] for r in rows])
+        csv.writer(f, lineterminator="\n").writerows([r[:idx] + r[idx + 1 :] for r in rows])
     problems = validate(data)
     assert "data/sources.csv:1:licence: missing column 'licence'" in problems
 

@@ -12,9 +12,17 @@ from kb.data import load
 
 from .conftest import ROOT
 
-CONTRACT = ["land_area_km2", "population", "rural_population_pct", "agricultural_land_pct",
-            "forest_area_km2", "forest_area_pct", "agriculture_value_added_pct_gdp",
-            "agriculture_employment_pct", "land_degraded_pct"]
+CONTRACT = [
+    "land_area_km2",
+    "population",
+    "rural_population_pct",
+    "agricultural_land_pct",
+    "forest_area_km2",
+    "forest_area_pct",
+    "agriculture_value_added_pct_gdp",
+    "agriculture_employment_pct",
+    "land_degraded_pct",
+]
 
 
 def raw(indicator: str, country: str, year: int) -> float:
@@ -75,19 +83,25 @@ def test_forest_change_since_baseline(table):
 
 
 def test_agricultural_land_per_person(table):
-    share, area, people = (raw("agricultural_land_pct", "KGZ", 2015),
-                           raw("land_area_km2", "KGZ", 2015), raw("population", "KGZ", 2015))
+    share, area, people = (
+        raw("agricultural_land_pct", "KGZ", 2015),
+        raw("land_area_km2", "KGZ", 2015),
+        raw("population", "KGZ", 2015),
+    )
     row = value(table, "agricultural_land_per_person_ha", "KGZ", 2015)
     assert row.value == pytest.approx(share / 100 * area * 100 / people)
-    assert set(row.source.split(";")) == {"gapminder-agricultural-land-pct",
-                                          "wdi-opennumbers-land-area-km2",
-                                          "gapminder-population-total"}
+    assert set(row.source.split(";")) == {
+        "gapminder-agricultural-land-pct",
+        "wdi-opennumbers-land-area-km2",
+        "gapminder-population-total",
+    }
 
 
 def test_derived_values_only_where_all_inputs_exist(table):
     land_years = set(table[(table.indicator == "land_area_km2") & (table.country == "TKM")].year)
-    derived_years = set(table[(table.indicator == "agricultural_land_km2")
-                              & (table.country == "TKM")].year)
+    derived_years = set(
+        table[(table.indicator == "agricultural_land_km2") & (table.country == "TKM")].year
+    )
     assert derived_years and derived_years <= land_years
 
 

@@ -43,8 +43,13 @@ def theme() -> dict:
             "font": FONT,
             "view": {"continuousWidth": 560, "continuousHeight": 300, "stroke": None},
             "title": {"fontSize": 15, "anchor": "start", "subtitleColor": "#444"},
-            "axis": {"labelFontSize": 12, "titleFontSize": 12, "gridColor": "#e5e5e5",
-                     "labelColor": "#222", "titleColor": "#222"},
+            "axis": {
+                "labelFontSize": 12,
+                "titleFontSize": 12,
+                "gridColor": "#e5e5e5",
+                "labelColor": "#222",
+                "titleColor": "#222",
+            },
             "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "right"},
             "line": {"strokeWidth": 2.5},
             "point": {"size": 40, "filled": True},
@@ -201,8 +206,9 @@ def _tooltip(unit: str) -> list:
     ]
 
 
-def trend(frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot,
-          lang: str = "en") -> alt.Chart:
+def trend(
+    frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot, lang: str = "en"
+) -> alt.Chart:
     """Lines over years, one per country, fixed country colours, tooltips."""
     return (
         alt.Chart(_compact(frame), title=alt.Title(title, subtitle=unit))
@@ -217,8 +223,9 @@ def trend(frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot,
     )
 
 
-def bars(frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot,
-         lang: str = "en") -> alt.Chart:
+def bars(
+    frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot, lang: str = "en"
+) -> alt.Chart:
     """Horizontal bars of one value per country (e.g. the latest year)."""
     return (
         alt.Chart(_compact(frame), title=alt.Title(title, subtitle=unit))

@@ -54,14 +54,18 @@ def sources_table(snapshot: Snapshot | None = None, ids: list[str] | None = None
         rows.append(
             f'<tr id="src-{display.esc(r.id)}"><td><code>{display.esc(r.id)}</code></td>'
             f'<td><a href="{display.esc(r.url)}">{display.esc(r.title)}</a><br>'
-            f'<small>{display.esc(r.note)}</small></td><td>{display.esc(r.publisher)}</td>'
+            f"<small>{display.esc(r.note)}</small></td><td>{display.esc(r.publisher)}</td>"
             f"<td>{display.esc(r.vintage)}</td><td>{display.esc(r.licence)}</td>"
             f"<td>{display.esc(r.retrieved)}</td></tr>"
         )
-    head = "".join(f'<th scope="col">{h}</th>' for h in
-                   ("Id", "Title and note", "Publisher", "Vintage", "Licence", "Retrieved"))
-    return display.HTML(f'<div class="kb-table-wrap"><table class="kb-table kb-sources"><thead>'
-                        f"<tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    head = "".join(
+        f'<th scope="col">{h}</th>'
+        for h in ("Id", "Title and note", "Publisher", "Vintage", "Licence", "Retrieved")
+    )
+    return display.HTML(
+        f'<div class="kb-table-wrap"><table class="kb-table kb-sources"><thead>'
+        f"<tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def usage(snapshot: Snapshot | None = None) -> pd.DataFrame:

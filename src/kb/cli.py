@@ -15,8 +15,12 @@ import typer
 from kb.errors import KbError
 from kb.paths import Paths
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Build and check the CACILM Knowledge Base.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Build and check the CACILM Knowledge Base.",
+)
 
 
 def _friendly(func):
@@ -30,8 +34,11 @@ def _friendly(func):
             for line in exc.lines:
                 typer.echo(line, err=True)
             n = len(exc.lines)
-            typer.echo(f"kb: {func.__name__} failed ({n} problem{'s' if n != 1 else ''}); "
-                       "the published site was left as it was.", err=True)
+            typer.echo(
+                f"kb: {func.__name__} failed ({n} problem{'s' if n != 1 else ''}); "
+                "the published site was left as it was.",
+                err=True,
+            )
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("kb: interrupted", err=True)
@@ -53,8 +60,10 @@ def validate() -> None:
 
 @app.command()
 @_friendly
-def execute(force: bool = typer.Option(False, help="Re-run every notebook."),
-            workers: int = typer.Option(0, help="Parallel notebooks (0 = one per CPU).")) -> None:
+def execute(
+    force: bool = typer.Option(False, help="Re-run every notebook."),
+    workers: int = typer.Option(0, help="Parallel notebooks (0 = one per CPU)."),
+) -> None:
     """Run the notebook templates with papermill into book/_generated/."""
     from kb import pages
     from kb.data import load
@@ -64,8 +73,13 @@ def execute(force: bool = typer.Option(False, help="Re-run every notebook."),
     paths = Paths.here()
     validate_data(paths)
     prepare_assets(paths)
-    report = run(pages.jobs(load(paths.data)), paths, force=force, workers=workers or None,
-                 progress=sys.stderr.isatty())
+    report = run(
+        pages.jobs(load(paths.data)),
+        paths,
+        force=force,
+        workers=workers or None,
+        progress=sys.stderr.isatty(),
+    )
     _print_execution(report.ran, report.skipped)
 
 
@@ -114,8 +128,14 @@ def clean() -> None:
     import shutil
 
     paths = Paths.here()
-    for target in (paths.build, paths.generated, paths.cache, paths.book / "_extra",
-                   paths.book / "references.bib", paths.root / "dist"):
+    for target in (
+        paths.build,
+        paths.generated,
+        paths.cache,
+        paths.book / "_extra",
+        paths.book / "references.bib",
+        paths.root / "dist",
+    ):
         if target.is_dir():
             shutil.rmtree(target)
         elif target.exists():

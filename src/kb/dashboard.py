@@ -12,15 +12,26 @@ from kb import charts, display, indicators
 from kb.data import Snapshot, load
 
 CORE = (
-    "population", "rural_population_pct", "land_area_km2", "agricultural_land_pct",
-    "arable_land_pct", "forest_area_km2", "forest_area_pct", "agriculture_value_added_pct_gdp",
-    "agriculture_employment_pct", "land_degraded_pct",
+    "population",
+    "rural_population_pct",
+    "land_area_km2",
+    "agricultural_land_pct",
+    "arable_land_pct",
+    "forest_area_km2",
+    "forest_area_pct",
+    "agriculture_value_added_pct_gdp",
+    "agriculture_employment_pct",
+    "land_degraded_pct",
 )
 """Indicators on every country dashboard, in reading order."""
 
 TREND_CHARTS = (
-    "agricultural_land_pct", "forest_area_pct", "rural_population_pct",
-    "agriculture_value_added_pct_gdp", "agriculture_employment_pct", "agricultural_land_per_person_ha",
+    "agricultural_land_pct",
+    "forest_area_pct",
+    "rural_population_pct",
+    "agriculture_value_added_pct_gdp",
+    "agriculture_employment_pct",
+    "agricultural_land_per_person_ha",
 )
 """Indicators drawn as five-country trend charts on each country page."""
 
@@ -42,9 +53,17 @@ def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str = "
         s = table[(table.indicator == ind)]
         mine = s[s.country == iso3].sort_values("year")
         if mine.empty:
-            rows.append({"Indicator": meta.title, "Unit": meta.unit, "Latest": "not reported",
-                         "Year": "—", f"Change since {indicators.BASELINE_YEAR}": "—",
-                         "Rank of 5": "—", "Source": "no source gives a value"})
+            rows.append(
+                {
+                    "Indicator": meta.title,
+                    "Unit": meta.unit,
+                    "Latest": "not reported",
+                    "Year": "—",
+                    f"Change since {indicators.BASELINE_YEAR}": "—",
+                    "Rank of 5": "—",
+                    "Source": "no source gives a value",
+                }
+            )
             continue
         last = mine.iloc[-1]
         base = mine[mine.year == indicators.BASELINE_YEAR]
@@ -57,19 +76,28 @@ def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str = "
         if len(same_year) == 5:
             ordered = same_year.sort_values("value", ascending=False).country.tolist()
             rank = f"{ordered.index(iso3) + 1} (highest = 1)"
-        rows.append({
-            "Indicator": meta.title, "Unit": meta.unit,
-            "Latest": display.number(last.value, meta.unit), "Year": str(int(last.year)),
-            f"Change since {indicators.BASELINE_YEAR}": change, "Rank of 5": rank,
-            "Source": display.source_link(last.source, snap),
-        })
+        rows.append(
+            {
+                "Indicator": meta.title,
+                "Unit": meta.unit,
+                "Latest": display.number(last.value, meta.unit),
+                "Year": str(int(last.year)),
+                f"Change since {indicators.BASELINE_YEAR}": change,
+                "Rank of 5": rank,
+                "Source": display.source_link(last.source, snap),
+            }
+        )
     frame = pd.DataFrame(rows)
-    return display.table(frame, html_columns=("Source",),
-                         numeric=("Latest", f"Change since {indicators.BASELINE_YEAR}"))
+    return display.table(
+        frame,
+        html_columns=("Source",),
+        numeric=("Latest", f"Change since {indicators.BASELINE_YEAR}"),
+    )
 
 
-def trend_figure(indicator: str, snapshot: Snapshot | None = None, lang: str = "en",
-                 highlight: str | None = None) -> charts.Figure | None:
+def trend_figure(
+    indicator: str, snapshot: Snapshot | None = None, lang: str = "en", highlight: str | None = None
+) -> charts.Figure | None:
     """Five-country trend chart of one indicator, with its data, description and credits."""
     snap = _snap(snapshot)
     meta = indicators.registry(snap)[indicator]
@@ -80,21 +108,26 @@ def trend_figure(indicator: str, snapshot: Snapshot | None = None, lang: str = "
     if highlight:
         name = snap.country_name(highlight, lang)
         chart = chart.encode(
-            opacity=charts.alt.condition(charts.alt.datum.name == name, charts.alt.value(1),
-                                         charts.alt.value(0.35)),
+            opacity=charts.alt.condition(
+                charts.alt.datum.name == name, charts.alt.value(1), charts.alt.value(0.35)
+            ),
         )
     latest = data.sort_values("year").groupby("country").tail(1)
-    parts = [f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} "
-             f"({int(r.year)})" for r in latest.itertuples()]
-    description = (f"Line chart: {meta.title} ({meta.unit}) for the five countries, "
-                   f"{int(data.year.min())}–{int(data.year.max())}. Latest values: "
-                   + "; ".join(parts) + ".")
+    parts = [
+        f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} ({int(r.year)})"
+        for r in latest.itertuples()
+    ]
+    description = (
+        f"Line chart: {meta.title} ({meta.unit}) for the five countries, "
+        f"{int(data.year.min())}–{int(data.year.max())}. Latest values: " + "; ".join(parts) + "."
+    )
     sources = [s for v in data.source.unique() for s in v.split(";")]
     return charts.Figure(chart, data, description, sources, snap, label=indicator)
 
 
-def latest_figure(indicator: str, snapshot: Snapshot | None = None,
-                  lang: str = "en") -> charts.Figure | None:
+def latest_figure(
+    indicator: str, snapshot: Snapshot | None = None, lang: str = "en"
+) -> charts.Figure | None:
     """Bar chart of each country's most recent value of one indicator."""
     snap = _snap(snapshot)
     meta = indicators.registry(snap)[indicator]
@@ -102,13 +135,16 @@ def latest_figure(indicator: str, snapshot: Snapshot | None = None,
     if data.empty:
         return None
     chart = charts.bars(data, f"{meta.title}, latest year", meta.unit, snap, lang)
-    parts = [f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} "
-             f"({int(r.year)})" for r in data.itertuples()]
+    parts = [
+        f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} ({int(r.year)})"
+        for r in data.itertuples()
+    ]
     missing = sorted(set(snap.countries.iso3) - set(data.country))
-    text = (f"Bar chart of the latest values: {meta.title} ({meta.unit}): " + "; ".join(parts) + ".")
+    text = f"Bar chart of the latest values: {meta.title} ({meta.unit}): " + "; ".join(parts) + "."
     if missing:
-        text += " No value reported for " + ", ".join(
-            snap.country_name(c, lang) for c in missing) + "."
+        text += (
+            " No value reported for " + ", ".join(snap.country_name(c, lang) for c in missing) + "."
+        )
     sources = [s for v in data.source.unique() for s in v.split(";")]
     return charts.Figure(chart, data, text, sources, snap, label=f"{indicator}-latest")
 
@@ -122,8 +158,10 @@ def missing_note(indicator: str, snapshot: Snapshot | None = None, lang: str = "
         return None
     meta = indicators.registry(snap)[indicator]
     names = ", ".join(snap.country_name(c, lang) for c in missing)
-    return display.note(f"{meta.title}: no source in the snapshot gives a value for {names}; "
-                        "the book leaves it missing rather than estimating it.")
+    return display.note(
+        f"{meta.title}: no source in the snapshot gives a value for {names}; "
+        "the book leaves it missing rather than estimating it."
+    )
 
 
 def outcome_indicators(outcome: str, snapshot: Snapshot | None = None) -> list[str]:

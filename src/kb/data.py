@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from kb.errors import KbError
@@ -92,7 +91,9 @@ def _precheck(path: Path, resource: dict) -> list[str]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return [f"{where}:{line}:{col}: not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"]
+        return [
+            f"{where}:{line}:{col}: not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ]
     problems = []
     rows = csv.reader(text.splitlines())
     header = next(rows)
@@ -132,8 +133,12 @@ def _message(resource: dict, e: dict) -> str:
         return f"duplicate ({keys}) already on line {line}"
     if kind == "foreign-key":
         ref = e["referenceName"]
-        noun = {"countries": "country", "sources": "source id", "indicators": "indicator id",
-                "outcomes": "outcome id"}.get(ref, ref)
+        noun = {
+            "countries": "country",
+            "sources": "source id",
+            "indicators": "indicator id",
+            "outcomes": "outcome id",
+        }.get(ref, ref)
         return f"{e['fieldCells'][0]!r} is not a known {noun} (see data/{ref}.csv)"
     if kind == "missing-label":
         return f"missing column '{e.get('fieldName')}'"
@@ -198,8 +203,10 @@ def _rule_problems(data_dir: Path) -> list[str]:
     already reported by frictionless and are skipped here.
     """
     problems: list[str] = []
-    t = {n: _rows(data_dir, n) for n in
-         ("sources", "countries", "outcomes", "indicators", "observations", "projects")}
+    t = {
+        n: _rows(data_dir, n)
+        for n in ("sources", "countries", "outcomes", "indicators", "observations", "projects")
+    }
     source_ids = {r.get("id") for r in t["sources"]}
     countries = {r.get("iso3") for r in t["countries"]}
     outcomes = {r.get("id") for r in t["outcomes"]}
@@ -211,30 +218,41 @@ def _rule_problems(data_dir: Path) -> list[str]:
                 continue  # a missing required value is reported by frictionless
             for item in items:
                 if item not in allowed:
-                    problems.append(f"data/{name}.csv:{line}:{column}: {item!r} is not a known {what}")
+                    problems.append(
+                        f"data/{name}.csv:{line}:{column}: {item!r} is not a known {what}"
+                    )
 
     check_list("indicators", "source", source_ids, "source id (see data/sources.csv)")
     check_list("indicators", "outcomes", outcomes, "outcome id (see data/outcomes.csv)", False)
     check_list("projects", "source", source_ids, "source id (see data/sources.csv)")
     check_list("projects", "countries", countries | {"TUR"}, "country code")
 
-    bounds = {r["id"]: (_number(r.get("min_value")), _number(r.get("max_value")), r.get("unit"))
-              for r in t["indicators"] if r.get("id")}
+    bounds = {
+        r["id"]: (_number(r.get("min_value")), _number(r.get("max_value")), r.get("unit"))
+        for r in t["indicators"]
+        if r.get("id")
+    }
     for line, row in enumerate(t["observations"], start=2):
         value = _number(row.get("value"))
         if value is None or row.get("indicator") not in bounds:
             continue
         lo, hi, unit = bounds[row["indicator"]]
         if lo is not None and value < lo:
-            problems.append(f"data/observations.csv:{line}:value: {value:g} is below the minimum "
-                            f"{lo:g} for {row['indicator']} ({unit})")
+            problems.append(
+                f"data/observations.csv:{line}:value: {value:g} is below the minimum "
+                f"{lo:g} for {row['indicator']} ({unit})"
+            )
         if hi is not None and value > hi:
-            problems.append(f"data/observations.csv:{line}:value: {value:g} is above the maximum "
-                            f"{hi:g} for {row['indicator']} ({unit})")
+            problems.append(
+                f"data/observations.csv:{line}:value: {value:g} is above the maximum "
+                f"{hi:g} for {row['indicator']} ({unit})"
+            )
     for line, row in enumerate(t["projects"], start=2):
         start, end = _number(row.get("start_year")), _number(row.get("end_year"))
         if start is not None and end is not None and end < start:
-            problems.append(f"data/projects.csv:{line}:end_year: {end:g} is before start_year {start:g}")
+            problems.append(
+                f"data/projects.csv:{line}:end_year: {end:g} is before start_year {start:g}"
+            )
     return problems
 
 
@@ -251,8 +269,12 @@ def _read(data_dir: Path, descriptor: dict) -> dict[str, pd.DataFrame]:
                 types[f["name"]] = "float64"
             else:
                 types[f["name"]] = "string"
-        frame = pd.read_csv(data_dir / res["path"], dtype=types, keep_default_na=False,
-                            na_values={k: [""] for k, v in types.items() if v != "string"})
+        frame = pd.read_csv(
+            data_dir / res["path"],
+            dtype=types,
+            keep_default_na=False,
+            na_values={k: [""] for k, v in types.items() if v != "string"},
+        )
         for name, kind in types.items():
             if kind == "string" and name in frame:
                 frame[name] = frame[name].astype(object)
@@ -286,7 +308,9 @@ def validate(data_dir: Path | None = None) -> list[str]:
 
 
 def _fingerprint(data_dir: Path) -> tuple:
-    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in data_dir.iterdir()))
+    return tuple(
+        sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in data_dir.iterdir())
+    )
 
 
 @lru_cache(maxsize=4)

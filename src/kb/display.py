@@ -13,7 +13,7 @@ import os
 import pandas as pd
 from IPython.display import HTML
 
-from kb.data import Snapshot, load
+from kb.data import Snapshot
 
 
 def esc(value) -> str:
@@ -49,8 +49,12 @@ def source_link(source_ids: str, snapshot: Snapshot | None = None) -> str:
     return ", ".join(links)
 
 
-def table(frame: pd.DataFrame, html_columns: tuple[str, ...] = (), caption: str = "",
-          numeric: tuple[str, ...] = ()) -> HTML:
+def table(
+    frame: pd.DataFrame,
+    html_columns: tuple[str, ...] = (),
+    caption: str = "",
+    numeric: tuple[str, ...] = (),
+) -> HTML:
     """An accessible HTML table; cells are escaped except the named pre-built HTML columns."""
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
     rows = []

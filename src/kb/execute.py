@@ -86,7 +86,9 @@ def postprocess(nb, job: Job):
             elif "show-input" not in tags and "remove-input" not in tags:
                 tags.append("remove-input")
         elif cell.cell_type == "markdown":
-            cell.source = PLACEHOLDER.sub(lambda m: context.get(m.group(1), m.group(0)), cell.source)
+            cell.source = PLACEHOLDER.sub(
+                lambda m: context.get(m.group(1), m.group(0)), cell.source
+            )
     return nb
 
 
@@ -103,7 +105,11 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
     out = job.output_path(paths.generated)
     out.parent.mkdir(parents=True, exist_ok=True)
     nb = jupytext.read(template)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     os.environ["KB_SITE_ROOT"] = job.site_root()
     os.environ["KB_ROOT"] = str(paths.root)
     os.environ["KB_PAGE"] = job.output
@@ -115,34 +121,51 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
         os.dup2(handle.fileno(), 2)
     try:
         executed = pm.execute_notebook(
-            nb, str(partial), parameters=job.parameters, kernel_name="python3",
-            cwd=str(paths.root), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            nb,
+            str(partial),
+            parameters=job.parameters,
+            kernel_name="python3",
+            cwd=str(paths.root),
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         saved = nbformat.read(str(partial), as_version=4) if partial.exists() else nb
-        failing = next((c for c in saved.cells
-                        if c.get("metadata", {}).get("papermill", {}).get("exception")), None)
+        failing = next(
+            (c for c in saved.cells if c.get("metadata", {}).get("papermill", {}).get("exception")),
+            None,
+        )
         line = _template_line(template, failing.source) if failing is not None else None
         where = f"book/templates/{job.template}" + (f":{line}" if line else "")
         params = ", ".join(f"{k}={v}" for k, v in job.parameters.items())
         message = str(exc.evalue).splitlines()[0] if exc.evalue else ""
         partial.unlink(missing_ok=True)
-        return job.name, time.perf_counter() - started, (
-            f"{where}: cell {exc.exec_count} ({params}) raised {exc.ename}: {message}"
+        return (
+            job.name,
+            time.perf_counter() - started,
+            (f"{where}: cell {exc.exec_count} ({params}) raised {exc.ename}: {message}"),
         )
     except Exception as exc:  # kernel died, template unreadable, …
         partial.unlink(missing_ok=True)
         first = str(exc).splitlines()[0] if str(exc) else ""
-        return job.name, time.perf_counter() - started, (
-            f"book/templates/{job.template}: {type(exc).__name__}: {first}"
+        return (
+            job.name,
+            time.perf_counter() - started,
+            (f"book/templates/{job.template}: {type(exc).__name__}: {first}"),
         )
     nbformat.write(postprocess(executed, job), str(partial))
     partial.replace(out)
     return job.name, time.perf_counter() - started, None
 
 
-def execute(jobs: list[Job], paths: Paths | None = None, force: bool = False,
-            workers: int | None = None, progress: bool = True) -> ExecutionReport:
+def execute(
+    jobs: list[Job],
+    paths: Paths | None = None,
+    force: bool = False,
+    workers: int | None = None,
+    progress: bool = True,
+) -> ExecutionReport:
     """Execute every page whose inputs changed; raise KbError naming each failing cell."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -153,8 +176,11 @@ def execute(jobs: list[Job], paths: Paths | None = None, force: bool = False,
     for job in jobs:
         digest = job_hash(job, paths, shared)
         stamp = _stamp(job, paths)
-        fresh = (stamp.exists() and stamp.read_text() == digest
-                 and job.output_path(paths.generated).exists())
+        fresh = (
+            stamp.exists()
+            and stamp.read_text() == digest
+            and job.output_path(paths.generated).exists()
+        )
         if fresh and not force:
             report.skipped.append(job.name)
         else:
@@ -163,10 +189,17 @@ def execute(jobs: list[Job], paths: Paths | None = None, force: bool = False,
     if not todo:
         return report
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-    columns = [TextColumn("[bold]executing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TextColumn("{task.description}"), TimeElapsedColumn()]
-    with Progress(*columns, disable=not progress, transient=True) as bar, \
-            ProcessPoolExecutor(max_workers=workers) as pool:
+    columns = [
+        TextColumn("[bold]executing[/]"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+    ]
+    with (
+        Progress(*columns, disable=not progress, transient=True) as bar,
+        ProcessPoolExecutor(max_workers=workers) as pool,
+    ):
         task = bar.add_task("", total=len(todo))
         futures = {pool.submit(_run, job, str(paths.root)): (job, digest) for job, digest in todo}
         for future in as_completed(futures):

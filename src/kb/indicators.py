@@ -95,8 +95,12 @@ def _agri_land_per_person(series):
     w = _wide(series, ids)
     hectares = w.agricultural_land_pct / 100 * w.land_area_km2 * 100  # 1 km² = 100 ha
     return pd.DataFrame(
-        {"country": w.country, "year": w.year, "value": hectares / w.population,
-         "source": _joined_sources(w, ids)}
+        {
+            "country": w.country,
+            "year": w.year,
+            "value": hectares / w.population,
+            "source": _joined_sources(w, ids),
+        }
     )
 
 
@@ -104,40 +108,61 @@ def _agri_land_km2(series):
     ids = ("agricultural_land_pct", "land_area_km2")
     w = _wide(series, ids)
     return pd.DataFrame(
-        {"country": w.country, "year": w.year,
-         "value": w.agricultural_land_pct / 100 * w.land_area_km2,
-         "source": _joined_sources(w, ids)}
+        {
+            "country": w.country,
+            "year": w.year,
+            "value": w.agricultural_land_pct / 100 * w.land_area_km2,
+            "source": _joined_sources(w, ids),
+        }
     )
 
 
 DERIVATIONS: tuple[Derivation, ...] = (
     Derivation(
-        "forest_area_change_km2", f"Forest area change since {BASELINE_YEAR}", "km²",
+        "forest_area_change_km2",
+        f"Forest area change since {BASELINE_YEAR}",
+        "km²",
         f"Forest area in the year minus forest area in {BASELINE_YEAR}, the CACILM baseline "
         "(FAO FRA 2020 series).",
-        "up", ("forest_area_km2",), _change_since_baseline("forest_area_km2", relative=False),
+        "up",
+        ("forest_area_km2",),
+        _change_since_baseline("forest_area_km2", relative=False),
     ),
     Derivation(
-        "forest_area_change_pct", f"Forest area change since {BASELINE_YEAR}",
+        "forest_area_change_pct",
+        f"Forest area change since {BASELINE_YEAR}",
         f"% of {BASELINE_YEAR} area",
         f"Relative change of forest area against {BASELINE_YEAR} (FAO FRA 2020 series).",
-        "up", ("forest_area_km2",), _change_since_baseline("forest_area_km2", relative=True),
+        "up",
+        ("forest_area_km2",),
+        _change_since_baseline("forest_area_km2", relative=True),
     ),
     Derivation(
-        "agricultural_land_km2", "Agricultural land area", "km²",
+        "agricultural_land_km2",
+        "Agricultural land area",
+        "km²",
         "Agricultural land (share of land area) multiplied by land area.",
-        "none", ("agricultural_land_pct", "land_area_km2"), _agri_land_km2,
+        "none",
+        ("agricultural_land_pct", "land_area_km2"),
+        _agri_land_km2,
     ),
     Derivation(
-        "agricultural_land_per_person_ha", "Agricultural land per person", "ha per person",
+        "agricultural_land_per_person_ha",
+        "Agricultural land per person",
+        "ha per person",
         "Agricultural land area (hectares) divided by total population in the same year.",
-        "none", ("agricultural_land_pct", "land_area_km2", "population"), _agri_land_per_person,
+        "none",
+        ("agricultural_land_pct", "land_area_km2", "population"),
+        _agri_land_per_person,
     ),
     Derivation(
-        "population_change_pct", f"Population change since {BASELINE_YEAR}",
+        "population_change_pct",
+        f"Population change since {BASELINE_YEAR}",
         f"% of {BASELINE_YEAR} population",
         f"Relative change of total population against {BASELINE_YEAR}.",
-        "none", ("population",), _change_since_baseline("population", relative=True),
+        "none",
+        ("population",),
+        _change_since_baseline("population", relative=True),
     ),
 )
 
@@ -154,8 +179,13 @@ def registry(snapshot: Snapshot | None = None) -> dict[str, Indicator]:
     out: dict[str, Indicator] = {}
     for r in snap.indicators.itertuples(index=False):
         out[r.id] = Indicator(
-            id=r.id, title=r.title, unit=r.unit, definition=r.definition,
-            good_direction=r.good_direction, outcomes=_split(r.outcomes), sources=_split(r.source),
+            id=r.id,
+            title=r.title,
+            unit=r.unit,
+            definition=r.definition,
+            good_direction=r.good_direction,
+            outcomes=_split(r.outcomes),
+            sources=_split(r.source),
             min_value=None if pd.isna(r.min_value) else float(r.min_value),
             max_value=None if pd.isna(r.max_value) else float(r.max_value),
         )
@@ -165,8 +195,13 @@ def registry(snapshot: Snapshot | None = None) -> dict[str, Indicator]:
         outcomes = tuple(dict.fromkeys(o for i in d.inputs for o in out[i].outcomes))
         sources = tuple(dict.fromkeys(s for i in d.inputs for s in out[i].sources))
         out[d.id] = Indicator(
-            id=d.id, title=d.title, unit=d.unit, definition=d.definition,
-            good_direction=d.good_direction, outcomes=outcomes, sources=sources,
+            id=d.id,
+            title=d.title,
+            unit=d.unit,
+            definition=d.definition,
+            good_direction=d.good_direction,
+            outcomes=outcomes,
+            sources=sources,
             derived_from=d.inputs,
         )
     return out
@@ -218,14 +253,20 @@ def change_since_baseline(indicator: str, snapshot: Snapshot | None = None) -> p
         last = g.sort_values("year").iloc[-1]
         base = g[g.year == BASELINE_YEAR]
         b = base.iloc[0] if not base.empty else None
-        rows.append({
-            "country": country,
-            "baseline_year": BASELINE_YEAR if b is not None else None,
-            "baseline": b.value if b is not None else None,
-            "latest_year": int(last.year), "latest": last.value,
-            "change": (last.value - b.value) if b is not None else None,
-            "change_pct": ((last.value - b.value) / b.value * 100)
-            if b is not None and b.value else None,
-            "source": last.source if b is None else ";".join(dict.fromkeys([b.source, last.source])),
-        })
+        rows.append(
+            {
+                "country": country,
+                "baseline_year": BASELINE_YEAR if b is not None else None,
+                "baseline": b.value if b is not None else None,
+                "latest_year": int(last.year),
+                "latest": last.value,
+                "change": (last.value - b.value) if b is not None else None,
+                "change_pct": ((last.value - b.value) / b.value * 100)
+                if b is not None and b.value
+                else None,
+                "source": last.source
+                if b is None
+                else ";".join(dict.fromkeys([b.source, last.source])),
+            }
+        )
     return pd.DataFrame(rows)

@@ -33,8 +33,11 @@ class Job:
         return "../" * (len(Path("_generated", self.output).parts) - 1)
 
     def context(self) -> dict:
-        return {"title": self.title, "slug": Path(self.output).name,
-                **{k: str(v) for k, v in self.parameters.items()}}
+        return {
+            "title": self.title,
+            "slug": Path(self.output).name,
+            **{k: str(v) for k, v in self.parameters.items()},
+        }
 
 
 SINGLE_PAGES = (
@@ -51,11 +54,18 @@ def jobs(snapshot: Snapshot | None = None, lang: str = "en") -> list[Job]:
     snap = snapshot or load()
     out = [Job(t, o, {"lang": lang}, title) for t, o, title in SINGLE_PAGES]
     for iso3 in snap.countries.iso3:
-        out.append(Job("country.md", f"countries/{iso3.lower()}",
-                       {"country": iso3, "lang": lang}, snap.country_name(iso3, lang)))
+        out.append(
+            Job(
+                "country.md",
+                f"countries/{iso3.lower()}",
+                {"country": iso3, "lang": lang},
+                snap.country_name(iso3, lang),
+            )
+        )
     for row in snap.outcomes.itertuples(index=False):
-        out.append(Job("outcome.md", f"outcomes/{row.id}",
-                       {"outcome": row.id, "lang": lang}, row.title))
+        out.append(
+            Job("outcome.md", f"outcomes/{row.id}", {"outcome": row.id, "lang": lang}, row.title)
+        )
     return out
 
 
@@ -77,11 +87,16 @@ def check_toc(jobs_: list[Job], paths) -> None:
 
     toc = yaml.safe_load(paths.toc.read_text(encoding="utf-8"))
     listed = {f for f in files(toc) if f.startswith("_generated/")} | (
-        {toc["root"]} if str(toc.get("root", "")).startswith("_generated/") else set())
+        {toc["root"]} if str(toc.get("root", "")).startswith("_generated/") else set()
+    )
     wanted = {f"_generated/{j.output}" for j in jobs_}
-    problems = [f"_toc.yml:1: generated page {p} is missing from the table of contents"
-                for p in sorted(wanted - listed)]
-    problems += [f"_toc.yml:1: {p} is not produced by any template (see kb/pages.py)"
-                 for p in sorted(listed - wanted)]
+    problems = [
+        f"_toc.yml:1: generated page {p} is missing from the table of contents"
+        for p in sorted(wanted - listed)
+    ]
+    problems += [
+        f"_toc.yml:1: {p} is not produced by any template (see kb/pages.py)"
+        for p in sorted(listed - wanted)
+    ]
     if problems:
         raise KbError(problems)

@@ -70,7 +70,9 @@ def site_inputs_hash(paths: Paths) -> str:
     return h.hexdigest()
 
 
-_WARNING = re.compile(r"^(?P<file>/[^:]+?)(?::(?P<line>\d+))?: (?P<kind>WARNING|ERROR|CRITICAL): (?P<msg>.*)$")
+_WARNING = re.compile(
+    r"^(?P<file>/[^:]+?)(?::(?P<line>\d+))?: (?P<kind>WARNING|ERROR|CRITICAL): (?P<msg>.*)$"
+)
 
 
 def _sphinx_problems(output: str, paths: Paths) -> list[str]:
@@ -89,8 +91,21 @@ def _sphinx_problems(output: str, paths: Paths) -> list[str]:
 
 def run_sphinx(paths: Paths, work: Path, full: bool = False) -> None:
     exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe), "build", str(paths.book), "--config", str(paths.config),
-           "--toc", str(paths.toc), "--path-output", str(work), "-W", "-n", "--keep-going", "-q"]
+    cmd = [
+        str(exe),
+        "build",
+        str(paths.book),
+        "--config",
+        str(paths.config),
+        "--toc",
+        str(paths.toc),
+        "--path-output",
+        str(work),
+        "-W",
+        "-n",
+        "--keep-going",
+        "-q",
+    ]
     if full:
         cmd.append("--all")
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -134,8 +149,12 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
     work = paths.build / ".work"
     digest = site_inputs_hash(paths)
     stamp = paths.build / ".site.sha256"
-    if (not force and stamp.exists() and stamp.read_text() == digest
-            and (paths.html / "index.html").exists()):
+    if (
+        not force
+        and stamp.exists()
+        and stamp.read_text() == digest
+        and (paths.html / "index.html").exists()
+    ):
         return report
     with _timed(report, "sphinx"):
         stamp.unlink(missing_ok=True)

@@ -51,30 +51,36 @@ def table(snapshot: Snapshot | None = None, country: str | None = None, phase: s
     if f.empty:
         return display.note("No project in the catalogue matches.")
     f = f.sort_values(["phase", "start_year", "title"], na_position="last")
-    shown = pd.DataFrame({
-        "Project": f.title.map(display.esc).values,
-        "Phase": f.phase.map(PHASES).values,
-        "Countries": f.countries.str.replace(";", ", ").values,
-        "Lead agency": f.lead_agency.values,
-        "Identifiers": f.identifiers.fillna("").str.replace(";", "; ").values,
-        "Years": [_years(s, e) for s, e in zip(f.start_year, f.end_year, strict=True)],
-        "GEF grant (US$)": f.gef_grant_usd.map(_usd).values,
-        "Co-financing (US$)": f.cofinancing_usd.map(_usd).values,
-        "CACILM link": f.cacilm_link.values,
-        "Source": [display.source_link(s, snap) for s in f.source],
-    })
-    shown["Project"] = [f'<span id="prj-{display.esc(i)}">{t}</span>'
-                        for i, t in zip(f.id, shown.Project, strict=True)]
-    return display.table(shown, html_columns=("Project", "Source"),
-                         numeric=("GEF grant (US$)", "Co-financing (US$)"))
+    shown = pd.DataFrame(
+        {
+            "Project": f.title.map(display.esc).values,
+            "Phase": f.phase.map(PHASES).values,
+            "Countries": f.countries.str.replace(";", ", ").values,
+            "Lead agency": f.lead_agency.values,
+            "Identifiers": f.identifiers.fillna("").str.replace(";", "; ").values,
+            "Years": [_years(s, e) for s, e in zip(f.start_year, f.end_year, strict=True)],
+            "GEF grant (US$)": f.gef_grant_usd.map(_usd).values,
+            "Co-financing (US$)": f.cofinancing_usd.map(_usd).values,
+            "CACILM link": f.cacilm_link.values,
+            "Source": [display.source_link(s, snap) for s in f.source],
+        }
+    )
+    shown["Project"] = [
+        f'<span id="prj-{display.esc(i)}">{t}</span>'
+        for i, t in zip(f.id, shown.Project, strict=True)
+    ]
+    return display.table(
+        shown, html_columns=("Project", "Source"), numeric=("GEF grant (US$)", "Co-financing (US$)")
+    )
 
 
 def summary(snapshot: Snapshot | None = None) -> pd.DataFrame:
     """Per country: projects by CACILM link, and how many report a GEF grant."""
     rows = by_country(snapshot)
     rows = rows[rows.country != "TUR"]
-    out = rows.pivot_table(index="country", columns="cacilm_link", values="id", aggfunc="count",
-                           fill_value=0).reindex(columns=list(LINKS), fill_value=0)
+    out = rows.pivot_table(
+        index="country", columns="cacilm_link", values="id", aggfunc="count", fill_value=0
+    ).reindex(columns=list(LINKS), fill_value=0)
     out["total"] = out.sum(axis=1)
     out["with GEF grant reported"] = rows.groupby("country").gef_grant_usd.count()
     return out.reset_index()
@@ -89,26 +95,46 @@ def country_figure(snapshot: Snapshot | None = None, lang: str = "en") -> charts
     snap = snapshot or load()
     rows = by_country(snap)
     rows = rows[rows.country.isin(snap.countries.iso3)]
-    data = (rows.groupby(["country", "cacilm_link"]).size().reset_index(name="projects"))
+    data = rows.groupby(["country", "cacilm_link"]).size().reset_index(name="projects")
     data["name"] = data.country.map(lambda c: snap.country_name(c, lang))
-    chart = alt.Chart(data, title=alt.Title("Projects by country", subtitle="number of projects")
-                      ).mark_bar().encode(
-        y=alt.Y("name:N", title=None, sort="-x"),
-        x=alt.X("sum(projects):Q", title="Projects"),
-        color=alt.Color("cacilm_link:N", title="CACILM link", sort=list(LINKS),
-                        scale=alt.Scale(domain=list(LINKS),
-                                        range=["#0072B2", "#56B4E9", "#BBBBBB"])),
-        order=alt.Order("cacilm_link:N"),
-        tooltip=[alt.Tooltip("name:N", title="Country"), alt.Tooltip("cacilm_link:N", title="Link"),
-                 alt.Tooltip("projects:Q", title="Projects")],
-    ).properties(height=alt.Step(28))
-    parts = [f"{n}: {int(g.projects.sum())} "
-             f"({', '.join(f'{int(r.projects)} {r.cacilm_link}' for r in g.itertuples())})"
-             for n, g in data.groupby("name")]
-    text = ("Bar chart of catalogue projects per country (a multi-country project counts in each "
-            "of its countries), split by CACILM link. " + "; ".join(parts) + ".")
-    return charts.Figure(chart, data[["name", "cacilm_link", "projects"]], text,
-                         _source_ids(rows), snap, label="projects-by-country")
+    chart = (
+        alt.Chart(data, title=alt.Title("Projects by country", subtitle="number of projects"))
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", title=None, sort="-x"),
+            x=alt.X("sum(projects):Q", title="Projects"),
+            color=alt.Color(
+                "cacilm_link:N",
+                title="CACILM link",
+                sort=list(LINKS),
+                scale=alt.Scale(domain=list(LINKS), range=["#0072B2", "#56B4E9", "#BBBBBB"]),
+            ),
+            order=alt.Order("cacilm_link:N"),
+            tooltip=[
+                alt.Tooltip("name:N", title="Country"),
+                alt.Tooltip("cacilm_link:N", title="Link"),
+                alt.Tooltip("projects:Q", title="Projects"),
+            ],
+        )
+        .properties(height=alt.Step(28))
+    )
+    parts = [
+        f"{n}: {int(g.projects.sum())} "
+        f"({', '.join(f'{int(r.projects)} {r.cacilm_link}' for r in g.itertuples())})"
+        for n, g in data.groupby("name")
+    ]
+    text = (
+        "Bar chart of catalogue projects per country (a multi-country project counts in each "
+        "of its countries), split by CACILM link. " + "; ".join(parts) + "."
+    )
+    return charts.Figure(
+        chart,
+        data[["name", "cacilm_link", "projects"]],
+        text,
+        _source_ids(rows),
+        snap,
+        label="projects-by-country",
+    )
 
 
 def agency_figure(snapshot: Snapshot | None = None) -> charts.Figure:
@@ -117,27 +143,50 @@ def agency_figure(snapshot: Snapshot | None = None) -> charts.Figure:
     f = frame(snap)
     data = f.groupby(["lead_agency", "phase"]).size().reset_index(name="projects")
     data["phase_name"] = data.phase.map(PHASES)
-    chart = alt.Chart(data, title=alt.Title("Projects by lead agency", subtitle="number of projects")
-                      ).mark_bar().encode(
-        y=alt.Y("lead_agency:N", title=None, sort="-x"),
-        x=alt.X("sum(projects):Q", title="Projects"),
-        color=alt.Color("phase_name:N", title="Phase", sort=list(PHASES.values()),
-                        scale=alt.Scale(domain=list(PHASES.values()),
-                                        range=["#009E73", "#E69F00", "#BBBBBB"])),
-        tooltip=[alt.Tooltip("lead_agency:N", title="Lead agency"),
-                 alt.Tooltip("phase_name:N", title="Phase"),
-                 alt.Tooltip("projects:Q", title="Projects")],
-    ).properties(height=alt.Step(22))
+    chart = (
+        alt.Chart(data, title=alt.Title("Projects by lead agency", subtitle="number of projects"))
+        .mark_bar()
+        .encode(
+            y=alt.Y("lead_agency:N", title=None, sort="-x"),
+            x=alt.X("sum(projects):Q", title="Projects"),
+            color=alt.Color(
+                "phase_name:N",
+                title="Phase",
+                sort=list(PHASES.values()),
+                scale=alt.Scale(
+                    domain=list(PHASES.values()), range=["#009E73", "#E69F00", "#BBBBBB"]
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("lead_agency:N", title="Lead agency"),
+                alt.Tooltip("phase_name:N", title="Phase"),
+                alt.Tooltip("projects:Q", title="Projects"),
+            ],
+        )
+        .properties(height=alt.Step(22))
+    )
     totals = data.groupby("lead_agency").projects.sum().sort_values(ascending=False)
-    text = ("Bar chart of catalogue projects per lead agency, coloured by phase: "
-            + "; ".join(f"{a} {n}" for a, n in totals.items()) + ".")
-    return charts.Figure(chart, data[["lead_agency", "phase_name", "projects"]], text,
-                         _source_ids(f), snap, label="projects-by-agency")
+    text = (
+        "Bar chart of catalogue projects per lead agency, coloured by phase: "
+        + "; ".join(f"{a} {n}" for a, n in totals.items())
+        + "."
+    )
+    return charts.Figure(
+        chart,
+        data[["lead_agency", "phase_name", "projects"]],
+        text,
+        _source_ids(f),
+        snap,
+        label="projects-by-agency",
+    )
 
 
 def phase_counts(snapshot: Snapshot | None = None) -> pd.DataFrame:
     f = frame(snapshot)
-    out = f.groupby("phase").agg(projects=("id", "count"),
-                                 gef_reported=("gef_grant_usd", "count")).reset_index()
+    out = (
+        f.groupby("phase")
+        .agg(projects=("id", "count"), gef_reported=("gef_grant_usd", "count"))
+        .reset_index()
+    )
     out["phase"] = out.phase.map(PHASES)
     return out

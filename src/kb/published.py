@@ -10,8 +10,21 @@ from kb import indicators
 from kb.data import Snapshot
 from kb.paths import Paths
 
-PROJECT_COLUMNS = ["id", "title", "phase", "countries", "lead_agency", "identifiers", "start_year",
-                   "end_year", "gef_grant_usd", "cofinancing_usd", "cacilm_link", "source", "note"]
+PROJECT_COLUMNS = [
+    "id",
+    "title",
+    "phase",
+    "countries",
+    "lead_agency",
+    "identifiers",
+    "start_year",
+    "end_year",
+    "gef_grant_usd",
+    "cofinancing_usd",
+    "cacilm_link",
+    "source",
+    "note",
+]
 
 
 def indicator_table(snapshot: Snapshot):
@@ -35,22 +48,35 @@ def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
         shutil.copy2(paths.data / f"{name}.csv", target / f"{name}.csv")
         out.append(target / f"{name}.csv")
     descriptor = json.loads((paths.data / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["resources"].append({
-        "name": "indicator_values", "path": "indicators.csv", "profile": "tabular-data-resource",
-        "description": "Every raw and derived indicator value shown in the book.",
-        "schema": {"fields": [
-            {"name": "indicator", "type": "string"}, {"name": "country", "type": "string"},
-            {"name": "year", "type": "integer"}, {"name": "value", "type": "number"},
-            {"name": "unit", "type": "string"},
-            {"name": "source", "type": "string",
-             "description": "source ids from sources.csv, ';'-separated for derived values"}]},
-    })
+    descriptor["resources"].append(
+        {
+            "name": "indicator_values",
+            "path": "indicators.csv",
+            "profile": "tabular-data-resource",
+            "description": "Every raw and derived indicator value shown in the book.",
+            "schema": {
+                "fields": [
+                    {"name": "indicator", "type": "string"},
+                    {"name": "country", "type": "string"},
+                    {"name": "year", "type": "integer"},
+                    {"name": "value", "type": "number"},
+                    {"name": "unit", "type": "string"},
+                    {
+                        "name": "source",
+                        "type": "string",
+                        "description": "source ids from sources.csv, ';'-separated for derived values",
+                    },
+                ]
+            },
+        }
+    )
     # In the published folder the indicator definitions keep their own file name.
     for res in descriptor["resources"]:
         if res["name"] == "indicators":
             res["path"] = "indicator_definitions.csv"
     shutil.copy2(paths.data / "indicators.csv", target / "indicator_definitions.csv")
-    (target / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False),
-                                             encoding="utf-8")
+    (target / "datapackage.json").write_text(
+        json.dumps(descriptor, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     out.append(target / "datapackage.json")
     return out

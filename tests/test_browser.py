@@ -1,0 +1,143 @@
+"""The built site in real Chromium (Debian's /usr/bin/chromium via Playwright), offline.
+
+Every request to a host other than the local test server is blocked and recorded; each page must
+draw all its charts and log no console error. In CI these tests must run: they skip only when
+Chromium is missing and CI is unset.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip(
+        "Debian chromium is not installed (apt-get install chromium)", allow_module_level=True
+    )
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """One page load: console errors, off-site requests, charts found and drawn."""
+
+    def __init__(self, browser, base: str, path: str):
+        self.context = browser.new_context()
+        self.offsite: list[str] = []
+        self.errors: list[str] = []
+
+        def route(r):
+            if r.request.url.startswith(base) or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                self.offsite.append(r.request.url)
+                r.abort()
+
+        self.context.route("**/*", route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(base + path)
+        self.page.wait_for_load_state("networkidle")
+        charts = self.page.locator("figure.kb-chart")
+        self.charts = charts.count()
+        if self.charts:
+            self.page.wait_for_function(
+                "() => [...document.querySelectorAll('figure.kb-chart .kb-vega')]"
+                ".every(el => el.querySelector('svg, canvas') || el.textContent.length)",
+                timeout=15000,
+            )
+        self.embeds = self.page.locator(".vega-embed").count()
+        self.drawn = self.page.locator(".vega-embed svg, .vega-embed canvas").count()
+
+    def close(self):
+        self.context.close()
+
+
+def pages(site: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(site))
+        for p in site.rglob("*.html")
+        if "_static" not in p.parts and p.name not in ("genindex.html",)
+    )
+
+
+@pytest.mark.parametrize("slug", ["kaz", "kgz", "tjk", "tkm", "uzb"])
+def test_country_page_draws_every_chart_offline(browser, server, slug):
+    visit = Visit(browser, server, f"_generated/countries/{slug}.html")
+    try:
+        assert visit.charts >= 6
+        assert visit.embeds == visit.charts
+        assert visit.drawn == visit.embeds
+        assert visit.errors == []
+        assert visit.offsite == []
+    finally:
+        visit.close()
+
+
+def test_every_page_is_clean_offline(browser, server, site):
+    problems = []
+    for path in pages(site):
+        visit = Visit(browser, server, path)
+        if visit.errors:
+            problems.append(f"{path}: console errors {visit.errors[:2]}")
+        if visit.offsite:
+            problems.append(f"{path}: requested other hosts {visit.offsite[:2]}")
+        if visit.drawn != visit.charts:
+            problems.append(f"{path}: {visit.drawn} of {visit.charts} charts drawn")
+        visit.close()
+    assert problems == []
+
+
+def test_markup_in_data_never_runs(browser, edited_site):
+    site = edited_site / "_build" / "html"
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        visit = Visit(browser, base, "_generated/projects/catalogue.html")
+        visit.page.hover("table.kb-table")
+        assert visit.page.evaluate("() => window.__xss") is None
+        assert visit.page.get_by_text("<script>window.__xss=1</script>", exact=False).count() >= 1
+        visit.close()
+    finally:
+        httpd.shutdown()
