@@ -41,7 +41,7 @@ def theme() -> dict:
     return {
         "config": {
             "font": FONT,
-            "view": {"continuousWidth": 560, "continuousHeight": 300, "stroke": None},
+            "view": {"continuousWidth": 520, "continuousHeight": 280, "stroke": None},
             "title": {"fontSize": 15, "anchor": "start", "subtitleColor": "#444"},
             "axis": {
                 "labelFontSize": 12,
@@ -50,7 +50,9 @@ def theme() -> dict:
                 "labelColor": "#222",
                 "titleColor": "#222",
             },
-            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "right"},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom",
+                       "direction": "horizontal", "columns": 3, "symbolType": "circle",
+                       "labelLimit": 200},
             "line": {"strokeWidth": 2.5},
             "point": {"size": 40, "filled": True},
         }

@@ -112,7 +112,7 @@ def trend_figure(
                 charts.alt.datum.name == name, charts.alt.value(1), charts.alt.value(0.35)
             ),
         )
-    latest = data.sort_values("year").groupby("country").tail(1)
+    latest = data.sort_values("year").groupby("country").tail(1).sort_values("country")
     parts = [
         f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} ({int(r.year)})"
         for r in latest.itertuples()

@@ -38,14 +38,14 @@ class ExecutionReport:
 def _digest_files(files) -> str:
     h = hashlib.sha256()
     for f in sorted(files):
-        h.update(str(f.name).encode())
+        h.update(str(f).encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 
 
 def shared_inputs_hash(paths: Paths) -> str:
     """Hash of what every page depends on: data, the kb package and the locked environment."""
-    files = [p for p in paths.data.iterdir() if p.is_file()]
+    files = [p for p in paths.data.rglob("*") if p.is_file()]
     files += list((paths.root / "src" / "kb").glob("*.py"))
     lock = paths.root / "requirements.lock"
     if lock.exists():

@@ -41,6 +41,7 @@ class Job:
 
 
 SINGLE_PAGES = (
+    ("home.md", "home", "CACILM Knowledge Base"),
     ("timeline.md", "programme/timeline", "Timeline and duration"),
     ("financing.md", "programme/financing", "Financing"),
     ("projects.md", "projects/catalogue", "Projects by country"),

@@ -63,7 +63,7 @@ def site_inputs_hash(paths: Paths) -> str:
     for p in sorted(paths.book.rglob("*")):
         if p.is_file() and "templates" not in p.parts and ".partial." not in p.name:
             files.append(p)
-    files += sorted(paths.data.glob("*"))
+    files += sorted(p for p in paths.data.rglob("*") if p.is_file())
     for f in files:
         h.update(str(f.relative_to(paths.root)).encode())
         h.update(f.read_bytes())
@@ -116,6 +116,19 @@ def run_sphinx(paths: Paths, work: Path, full: bool = False) -> None:
         raise KbError(problems or ["jupyter-book build failed:", *tail])
 
 
+def write_redirect(paths: Paths, html: Path) -> None:
+    """`index.html` → the root page named in `_toc.yml` (works from disk too)."""
+    import yaml
+
+    root = yaml.safe_load(paths.toc.read_text(encoding="utf-8"))["root"]
+    url = f"{root}.html"
+    (html / "index.html").write_text(
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Refresh" content="0; url={url}"><title>CACILM Knowledge Base</title>'
+        f'</head><body><p><a href="{url}">CACILM Knowledge Base</a></p></body></html>\n',
+        encoding="utf-8")
+
+
 def publish(staged: Path, target: Path) -> None:
     """Replace `target` with a copy of `staged` in one rename (old site kept until then)."""
     fresh = target.with_name(target.name + ".new")
@@ -158,9 +171,18 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
         return report
     with _timed(report, "sphinx"):
         stamp.unlink(missing_ok=True)
-        run_sphinx(paths, work, full=force)
+        # Sphinx's incremental build neither removes pages dropped from the TOC nor refreshes
+        # unchanged pages' sidebars, so a TOC or config change gets a clean build.
+        structure = hashlib.sha256(paths.config.read_bytes() + paths.toc.read_bytes()).hexdigest()
+        structure_stamp = paths.build / ".structure.sha256"
+        clean = force or not structure_stamp.exists() or structure_stamp.read_text() != structure
+        if clean:
+            shutil.rmtree(work, ignore_errors=True)
+        run_sphinx(paths, work, full=clean)
+        structure_stamp.write_text(structure)
         report.sphinx_ran = True
     staged = work / "_build" / "html"
+    write_redirect(paths, staged)
     with _timed(report, "publish"):
         published.write(snap, staged / "data", paths)
         publish(staged, paths.html)
