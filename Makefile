@@ -6,13 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KB     := $(BIN)/kb
+NODE_STAMP := node_modules/.installed
 
 .PHONY: book test serve clean dist bench validate lint lock
 
 book: $(STAMP)
 	@$(KB) build
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	@$(BIN)/ruff check src tests
 	@$(BIN)/pytest -q
 
@@ -39,7 +40,12 @@ lock: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	@echo "Setting up $(VENV) from requirements.lock …"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	@$(BIN)/python -m pip install --isolated --quiet --disable-pip-version-check uv==0.13.9
 	@$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+# Test-only browser tools (axe-core), from package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	@npm ci --no-audit --no-fund --silent
 	@touch $@

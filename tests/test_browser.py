@@ -141,3 +141,71 @@ def test_markup_in_data_never_runs(browser, edited_site):
         visit.close()
     finally:
         httpd.shutdown()
+
+
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def test_no_serious_accessibility_violations(browser, server, site):
+    """axe-core (WCAG 2 A/AA and best practices) on every page: no serious or critical issue."""
+    assert AXE.exists(), "run `npm ci` (make test does) to install axe-core"
+    problems = []
+    for path in pages(site):
+        visit = Visit(browser, server, path)
+        visit.page.add_script_tag(path=str(AXE))
+        violations = visit.page.evaluate(
+            "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', "
+            "'best-practice']})).violations.filter(v => ['serious', 'critical'].includes(v.impact))"
+            ".map(v => v.id + ' (' + v.impact + '): ' + v.nodes[0].target.join(' '))"
+        )
+        problems += [f"{path}: {v}" for v in violations]
+        visit.close()
+    assert problems == []
+
+
+def test_search_finds_kazakhstan(browser, server):
+    visit = Visit(browser, server, "search.html?q=Kazakhstan")
+    try:
+        visit.page.wait_for_selector("ul.search li", timeout=15000)
+        results = visit.page.locator("ul.search li").all_inner_texts()
+        assert any("Kazakhstan" in r for r in results)
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def test_offline_zip_draws_charts_from_disk(browser, built_copy, tmp_path):
+    """`kb dist` zip, unpacked and opened with file:// (no server, no network)."""
+    import zipfile
+
+    from .conftest import run_kb
+
+    result = run_kb(built_copy, "dist")
+    assert result.returncode == 0, result.stderr
+    archive = next((built_copy / "dist").glob("cacilm-kb-*.zip"))
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(tmp_path)
+    page = tmp_path / "cacilm-kb" / "_generated" / "countries" / "uzb.html"
+    context = browser.new_context()
+    offsite = []
+
+    def route(r):
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            offsite.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    p = context.new_page()
+    errors = []
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    p.goto(page.as_uri())
+    p.wait_for_function(
+        "() => document.querySelectorAll('.vega-embed svg').length === "
+        "document.querySelectorAll('figure.kb-chart').length",
+        timeout=15000,
+    )
+    assert p.locator(".vega-embed svg").count() >= 6
+    assert errors == [] and offsite == []
+    context.close()

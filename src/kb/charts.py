@@ -50,9 +50,15 @@ def theme() -> dict:
                 "labelColor": "#222",
                 "titleColor": "#222",
             },
-            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom",
-                       "direction": "horizontal", "columns": 3, "symbolType": "circle",
-                       "labelLimit": 200},
+            "legend": {
+                "labelFontSize": 12,
+                "titleFontSize": 12,
+                "orient": "bottom",
+                "direction": "horizontal",
+                "columns": 3,
+                "symbolType": "circle",
+                "labelLimit": 200,
+            },
             "line": {"strokeWidth": 2.5},
             "point": {"size": 40, "filled": True},
         }

@@ -25,8 +25,11 @@ def _features(path: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["features"]
 
 
-def choropleth(indicator: str, snapshot: Snapshot | None = None, lang: str = "en",
-               ) -> charts.Figure | None:
+def choropleth(
+    indicator: str,
+    snapshot: Snapshot | None = None,
+    lang: str = "en",
+) -> charts.Figure | None:
     """The latest value of one indicator per country, shaded; missing countries in grey."""
     snap = snapshot or load()
     meta = indicators.registry(snap)[indicator]
@@ -39,26 +42,41 @@ def choropleth(indicator: str, snapshot: Snapshot | None = None, lang: str = "en
         iso3 = f["id"]
         props = {"name": snap.country_name(iso3, lang), "iso3": iso3}
         if iso3 in by_country.index:
-            props.update(value=float(f"{by_country.at[iso3, 'value']:.6g}"),
-                         year=int(by_country.at[iso3, "year"]))
+            props.update(
+                value=float(f"{by_country.at[iso3, 'value']:.6g}"),
+                year=int(by_country.at[iso3, "year"]),
+            )
         features.append({"type": "Feature", "properties": props, "geometry": f["geometry"]})
-    data = alt.InlineData(values={"type": "FeatureCollection", "features": features},
-                          format=alt.DataFormat(property="features", type="json"))
+    data = alt.InlineData(
+        values={"type": "FeatureCollection", "features": features},
+        format=alt.DataFormat(property="features", type="json"),
+    )
     base = alt.Chart(data, title=alt.Title(f"{meta.title}, latest year", subtitle=meta.unit))
-    outline = base.mark_geoshape(fill="#dddddd", stroke="white", strokeWidth=1)
-    shaded = base.mark_geoshape(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("properties.value:Q", title=meta.unit,
-                        scale=alt.Scale(scheme="yellowgreenblue"
-                                        if meta.good_direction != "down" else "orangered")),
-        tooltip=[alt.Tooltip("properties.name:N", title="Country"),
-                 alt.Tooltip("properties.value:Q", title=meta.unit, format=charts._fmt(meta.unit)),
-                 alt.Tooltip("properties.year:Q", title="Year", format="d")],
-    ).transform_filter("isValid(datum.properties.value)")
+    outline = base.mark_geoshape(fill="#dddddd", stroke="white", strokeWidth=1, aria=False)
+    shaded = (
+        base.mark_geoshape(stroke="white", strokeWidth=1, aria=False)
+        .encode(
+            color=alt.Color(
+                "properties.value:Q",
+                title=meta.unit,
+                scale=alt.Scale(
+                    scheme="yellowgreenblue" if meta.good_direction != "down" else "orangered"
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="Country"),
+                alt.Tooltip("properties.value:Q", title=meta.unit, format=charts._fmt(meta.unit)),
+                alt.Tooltip("properties.year:Q", title="Year", format="d"),
+            ],
+        )
+        .transform_filter("isValid(datum.properties.value)")
+    )
     chart = (outline + shaded).project("mercator").properties(width=500, height=300)
-    parts = [f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} "
-             f"({int(r.year)})" for r in latest.itertuples()]
-    missing = [snap.country_name(c, lang) for c in snap.countries.iso3
-               if c not in by_country.index]
+    parts = [
+        f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} ({int(r.year)})"
+        for r in latest.itertuples()
+    ]
+    missing = [snap.country_name(c, lang) for c in snap.countries.iso3 if c not in by_country.index]
     text = f"Map of the five countries shaded by {meta.title} ({meta.unit}): " + "; ".join(parts)
     text += "." + (f" Grey: not reported ({', '.join(missing)})." if missing else "")
     sources = [s for v in latest.source for s in v.split(";")] + [BOUNDARY_SOURCE]

@@ -126,7 +126,8 @@ def write_redirect(paths: Paths, html: Path) -> None:
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Refresh" content="0; url={url}"><title>CACILM Knowledge Base</title>'
         f'</head><body><p><a href="{url}">CACILM Knowledge Base</a></p></body></html>\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
 
 def publish(staged: Path, target: Path) -> None:

@@ -1,9 +1,12 @@
-"""Sphinx extension for the book: remove sphinx-thebe's page assets.
+"""Sphinx extension for the book: remove sphinx-thebe's page assets; fix one ARIA role.
 
 Jupyter Book 1 always loads sphinx-thebe, whose inline `const THEBE_JS_URL` is added twice per
 page and raises "Identifier 'THEBE_JS_URL' has already been declared" in every browser console;
 it would also point at a CDN. The book runs no live code, so thebe's scripts and styles are
 dropped from every page.
+
+Docutils marks a bibliography `role="list"` while its entries are `role="doc-biblioentry"`,
+which accessibility checkers report as a list without list items; the list role is dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ def _strip_thebe(app, pagename, templatename, context, doctree) -> None:
             context[key] = [a for a in context[key] if not _is_thebe(a)]
 
 
+def _fix_citation_list_role(app, pagename, templatename, context, doctree) -> None:
+    body = context.get("body")
+    if body and 'role="list" class="citation-list"' in body:
+        context["body"] = body.replace('role="list" class="citation-list"', 'class="citation-list"')
+
+
 def setup(app):
+    app.connect("html-page-context", _fix_citation_list_role)
     app.connect("html-page-context", _strip_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

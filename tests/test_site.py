@@ -1,0 +1,52 @@
+"""The built site as files: internal links, page weight, published downloads, no remote assets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+HREF = re.compile(r'(?:href|src)="([^"]+)"')
+MAX_PAGE_BYTES = 150 * 1024
+
+
+def html_pages(site: Path) -> list[Path]:
+    return [p for p in site.rglob("*.html") if "_static" not in p.parts]
+
+
+def test_every_internal_link_resolves(site):
+    broken = []
+    for page in html_pages(site):
+        for target in HREF.findall(page.read_text(encoding="utf-8")):
+            url = urlparse(target)
+            if url.scheme or target.startswith(("#", "mailto:", "//")):
+                continue
+            path = (page.parent / unquote(url.path)).resolve()
+            if not path.exists():
+                broken.append(f"{page.relative_to(site)} → {target}")
+    assert broken == []
+
+
+def test_no_page_loads_assets_from_another_host(site):
+    remote = []
+    for page in html_pages(site):
+        text = page.read_text(encoding="utf-8")
+        remote += [
+            f"{page.relative_to(site)}: {m}"
+            for m in re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="(https?://[^"]+)"', text)
+        ]
+    assert remote == []
+
+
+def test_every_page_is_at_most_150_kb(site):
+    heavy = {
+        str(p.relative_to(site)): p.stat().st_size
+        for p in html_pages(site)
+        if p.stat().st_size > MAX_PAGE_BYTES
+    }
+    assert heavy == {}
+
+
+def test_twenty_or_more_projects_in_the_catalogue(site):
+    page = (site / "_generated" / "projects" / "catalogue.html").read_text(encoding="utf-8")
+    assert page.count('id="prj-') >= 20
