@@ -35,10 +35,11 @@ class ExecutionReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _digest_files(files) -> str:
+def _digest_files(files, base: Path) -> str:
+    """Hash of file contents and their paths relative to `base` (so a moved copy hashes alike)."""
     h = hashlib.sha256()
     for f in sorted(files):
-        h.update(str(f).encode())
+        h.update(str(f.relative_to(base)).encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 
@@ -50,7 +51,7 @@ def shared_inputs_hash(paths: Paths) -> str:
     lock = paths.root / "requirements.lock"
     if lock.exists():
         files.append(lock)
-    return _digest_files(files)
+    return _digest_files(files, paths.root)
 
 
 def job_hash(job: Job, paths: Paths, shared: str) -> str:

@@ -81,3 +81,99 @@ def choropleth(
     text += "." + (f" Grey: not reported ({', '.join(missing)})." if missing else "")
     sources = [s for v in latest.source for s in v.split(";")] + [BOUNDARY_SOURCE]
     return charts.Figure(chart, latest, text, sources, snap, label=f"map-{indicator}")
+
+
+def _outlines(snap: Snapshot, lang: str) -> alt.InlineData:
+    features = [
+        {
+            "type": "Feature",
+            "geometry": f["geometry"],
+            "properties": {"iso3": f["id"], "name": snap.country_name(f["id"], lang)},
+        }
+        for f in _features(Paths.here().data / BOUNDARIES)
+    ]
+    return alt.InlineData(
+        values={"type": "FeatureCollection", "features": features},
+        format=alt.DataFormat(property="features", type="json"),
+    )
+
+
+def choropleth_selector(
+    indicator_ids: list[str], snapshot: Snapshot | None = None, lang: str = "en"
+) -> charts.Figure:
+    """One map with a drop-down to choose the indicator; the outlines are embedded once."""
+    snap = snapshot or load()
+    reg = indicators.registry(snap)
+    rows = []
+    for ind in indicator_ids:
+        for r in indicators.latest(ind, snap).itertuples():
+            rows.append(
+                {
+                    "indicator": f"{reg[ind].title} ({reg[ind].unit})",
+                    "country": r.country,
+                    "value": float(f"{r.value:.6g}"),
+                    "year": int(r.year),
+                    "source": r.source,
+                }
+            )
+    import pandas as pd
+
+    values = pd.DataFrame(rows)
+    options = list(dict.fromkeys(values.indicator))
+    choice = alt.param(
+        name="indicator_choice",
+        value=options[0],
+        bind=alt.binding_select(options=options, name="Indicator: "),
+    )
+    outlines = _outlines(snap, lang)
+    grey = alt.Chart(outlines).mark_geoshape(
+        fill="#dddddd", stroke="white", strokeWidth=1, aria=False
+    )
+    shaded = (
+        alt.Chart(values[["indicator", "country", "value", "year"]])
+        .transform_filter(alt.datum.indicator == choice)
+        .transform_lookup(
+            lookup="country", from_=alt.LookupData(outlines, "properties.iso3"), as_="geo"
+        )
+        .transform_calculate(name="datum.geo.properties.name")
+        .mark_geoshape(stroke="white", strokeWidth=1, aria=False)
+        .encode(
+            shape=alt.Shape("geo:G"),
+            color=alt.Color(
+                "value:Q", title="Latest value", scale=alt.Scale(scheme="yellowgreenblue")
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Country"),
+                alt.Tooltip("indicator:N", title="Indicator"),
+                alt.Tooltip("value:Q", title="Value", format=",.4~g"),
+                alt.Tooltip("year:Q", title="Year", format="d"),
+            ],
+        )
+    )
+    chart = (
+        alt.layer(
+            grey,
+            shaded,
+            title=alt.Title("Latest value by country", subtitle="choose an indicator below"),
+        )
+        .add_params(choice)
+        .project("mercator")
+        .properties(width=500, height=300)
+    )
+    text = (
+        "Map of the five countries shaded by the latest value of the indicator chosen in the "
+        "drop-down (grey: not reported). Values: "
+        + "; ".join(
+            f"{ind}: "
+            + ", ".join(
+                f"{snap.country_name(r.country, lang)} {display.number(r.value)} ({r.year})"
+                for r in g.itertuples()
+            )
+            for ind, g in values.groupby("indicator", sort=False)
+        )
+        + "."
+    )
+    sources = list(dict.fromkeys(s for v in values.source for s in v.split(";")))
+    return charts.Figure(
+        chart, values, text, sources + [BOUNDARY_SOURCE], snap, label="map-selector"
+    )
