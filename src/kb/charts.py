@@ -94,7 +94,7 @@ def _safe_json(obj) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-@dataclass
+@dataclass(repr=False)
 class Figure:
     """A chart with its description, data and credits, displayed as self-contained HTML."""
 
@@ -104,6 +104,9 @@ class Figure:
     sources: list[str]
     snapshot: Snapshot | None = None
     label: str = "chart"
+
+    def __repr__(self) -> str:
+        return f"<Figure {self.label}: {self.description[:80]}>"
 
     def spec(self) -> dict:
         return self.chart.to_dict()

@@ -25,6 +25,9 @@ CORE = (
 )
 """Indicators on every country dashboard, in reading order."""
 
+DASHBOARD = CORE + ("co2_per_capita_t", "gdp_per_capita_usd", "protected_areas_pct")
+"""Rows of the country dashboard table."""
+
 TREND_CHARTS = (
     "agricultural_land_pct",
     "forest_area_pct",
@@ -44,9 +47,10 @@ def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str = "
     """Latest value, year, change since the baseline and rank among the five, per indicator."""
     snap = _snap(snapshot)
     reg = indicators.registry(snap)
-    table = indicators.table(snap)
+    shown = [i for i in DASHBOARD if i in reg]
+    table = indicators.table(snap, shown)
     rows = []
-    for ind in CORE + ("co2_per_capita_t", "gdp_per_capita_usd", "protected_areas_pct"):
+    for ind in shown:
         if ind not in reg:
             continue
         meta = reg[ind]

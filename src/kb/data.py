@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pandas is imported lazily: `kb validate` does not need it
 DESCRIPTOR = "datapackage.json"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Snapshot:
     """The validated tables of `data/`, as pandas frames (one per Data Package resource)."""
 
@@ -39,12 +39,34 @@ class Snapshot:
     financing: pd.DataFrame
     timeline: pd.DataFrame
 
+    def __repr__(self) -> str:
+        return "<Snapshot of data/>"
+
+    def __getattribute__(self, name: str):
+        # Record which tables a page reads (see kb.deps); observations are recorded per
+        # indicator by `observations_for`, so a direct read depends on the whole table.
+        if name in _TABLE_NAMES:
+            from kb import deps
+
+            deps.uses(f"table:{name}")
+        return object.__getattribute__(self, name)
+
+    def observations_for(self, indicators: set[str]) -> pd.DataFrame:
+        """Observations of the given indicators only, recorded as `obs:<id>` dependencies."""
+        from kb import deps
+
+        deps.uses(*(f"obs:{i}" for i in indicators))
+        frame = object.__getattribute__(self, "observations")
+        return frame[frame.indicator.isin(indicators)]
+
     def country_name(self, iso3: str, lang: str = "en") -> str:
         row = self.countries.loc[self.countries.iso3 == iso3]
         if row.empty:
             raise KbError(f"unknown country '{iso3}' (known: {', '.join(self.countries.iso3)})")
         return str(row.iloc[0][f"name_{lang}"])
 
+
+_TABLE_NAMES = frozenset(Snapshot.__dataclass_fields__)
 
 # ---------------------------------------------------------------- validation
 
@@ -320,7 +342,14 @@ def _load_cached(data_dir: Path, _fp: tuple, check: bool) -> Snapshot:
     return Snapshot(**_read(data_dir, _descriptor(data_dir)))
 
 
-def load(data_dir: Path | None = None, check: bool = True) -> Snapshot:
-    """The snapshot as frames; raises KbError listing every problem when `check` finds any."""
+def load(data_dir: Path | None = None, check: bool | None = None) -> Snapshot:
+    """The snapshot as frames; raises KbError listing every problem when `check` finds any.
+
+    By default it validates, except inside pages run by `kb execute` (which validated first).
+    """
+    import os
+
+    if check is None:
+        check = os.environ.get("KB_VALIDATED") != "1"
     data_dir = (data_dir or Paths.here().data).resolve()
     return _load_cached(data_dir, _fingerprint(data_dir), check)

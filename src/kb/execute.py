@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb import deps
 from kb.errors import KbError
 from kb.pages import Job
 from kb.paths import Paths
@@ -45,24 +46,44 @@ def _digest_files(files, base: Path) -> str:
 
 
 def shared_inputs_hash(paths: Paths) -> str:
-    """Hash of what every page depends on: data, the kb package and the locked environment."""
-    files = [p for p in paths.data.rglob("*") if p.is_file()]
-    files += list((paths.root / "src" / "kb").glob("*.py"))
+    """Hash of the code every page depends on: the kb package and the locked environment.
+
+    Data is hashed per page, over only the slices the page read last time (see kb.deps).
+    """
+    files = list((paths.root / "src" / "kb").glob("*.py"))
     lock = paths.root / "requirements.lock"
     if lock.exists():
         files.append(lock)
     return _digest_files(files, paths.root)
 
 
-def job_hash(job: Job, paths: Paths, shared: str) -> str:
+def job_hash(job: Job, paths: Paths, shared: str, data: dict[str, str], keys: list[str]) -> str:
+    """Hash of one page's inputs: code, template, parameters and the data slices it reads."""
     h = hashlib.sha256(shared.encode())
     h.update((paths.templates / job.template).read_bytes())
     h.update(json.dumps([job.output, job.parameters, job.title], sort_keys=True).encode())
+    h.update(deps.slice_hash(keys, data).encode())
     return h.hexdigest()
 
 
 def _stamp(job: Job, paths: Paths) -> Path:
-    return paths.cache / "executed" / f"{job.output}.sha256"
+    return paths.cache / "executed" / f"{job.output}.json"
+
+
+def _deps_file(job: Job, paths: Paths) -> Path:
+    return paths.cache / "deps" / f"{job.output.replace('/', '__')}.json"
+
+
+def _fresh(job: Job, paths: Paths, shared: str, data: dict[str, str]) -> bool:
+    """True when the page's output exists and none of its recorded inputs changed."""
+    stamp = _stamp(job, paths)
+    if not (stamp.exists() and job.output_path(paths.generated).exists()):
+        return False
+    try:
+        saved = json.loads(stamp.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return False
+    return saved.get("hash") == job_hash(job, paths, shared, data, saved.get("deps", []))
 
 
 def _template_line(template: Path, source: str) -> int | None:
@@ -106,6 +127,12 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
     out = job.output_path(paths.generated)
     out.parent.mkdir(parents=True, exist_ok=True)
     nb = jupytext.read(template)
+    # A hidden last cell saves which data the page read (kb.deps).
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import kb.deps\nkb.deps.dump()", metadata={"tags": ["remove-cell"]}
+        )
+    )
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -114,6 +141,10 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
     os.environ["KB_SITE_ROOT"] = job.site_root()
     os.environ["KB_ROOT"] = str(paths.root)
     os.environ["KB_PAGE"] = job.output
+    os.environ["KB_VALIDATED"] = "1"
+    os.environ["KB_DEPS_FILE"] = str(_deps_file(job, paths))
+    _deps_file(job, paths).parent.mkdir(parents=True, exist_ok=True)
+    _deps_file(job, paths).unlink(missing_ok=True)
     partial = out.with_suffix(".partial.ipynb")
     # Kernel start-up chatter goes to a log file, not the author's terminal.
     log = paths.cache / "logs" / f"{job.output.replace('/', '__')}.log"
@@ -172,21 +203,15 @@ def execute(
 
     paths = paths or Paths.here()
     shared = shared_inputs_hash(paths)
+    data = deps.digests(paths.data)
     report = ExecutionReport()
     todo = []
     for job in jobs:
-        digest = job_hash(job, paths, shared)
-        stamp = _stamp(job, paths)
-        fresh = (
-            stamp.exists()
-            and stamp.read_text() == digest
-            and job.output_path(paths.generated).exists()
-        )
-        if fresh and not force:
+        if not force and _fresh(job, paths, shared, data):
             report.skipped.append(job.name)
         else:
-            stamp.unlink(missing_ok=True)
-            todo.append((job, digest))
+            _stamp(job, paths).unlink(missing_ok=True)
+            todo.append(job)
     if not todo:
         return report
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
@@ -202,18 +227,23 @@ def execute(
         ProcessPoolExecutor(max_workers=workers) as pool,
     ):
         task = bar.add_task("", total=len(todo))
-        futures = {pool.submit(_run, job, str(paths.root)): (job, digest) for job, digest in todo}
+        futures = {pool.submit(_run, job, str(paths.root)): job for job in todo}
         for future in as_completed(futures):
-            job, digest = futures[future]
+            job = futures[future]
             name, seconds, error = future.result()
             bar.update(task, advance=1, description=name)
             report.ran[name] = seconds
             if error:
                 report.errors.append(error)
             else:
+                keys = json.loads(_deps_file(job, paths).read_text(encoding="utf-8"))
                 stamp = _stamp(job, paths)
                 stamp.parent.mkdir(parents=True, exist_ok=True)
-                stamp.write_text(digest)
+                stamp.write_text(
+                    json.dumps(
+                        {"hash": job_hash(job, paths, shared, data, keys), "deps": keys}, indent=1
+                    )
+                )
     if report.errors:
         raise KbError(sorted(report.errors))
     return report

@@ -207,16 +207,23 @@ def registry(snapshot: Snapshot | None = None) -> dict[str, Indicator]:
     return out
 
 
-def table(snapshot: Snapshot | None = None) -> pd.DataFrame:
-    """All raw and derived values: `indicator,country,year,value,unit,source`, sorted."""
+def table(snapshot: Snapshot | None = None, ids: list[str] | None = None) -> pd.DataFrame:
+    """Raw and derived values (all, or the given ids): `indicator,country,year,value,unit,source`.
+
+    Only the observations needed are read, so a page depends on just those indicators.
+    """
     snap = snapshot or load()
     reg = registry(snap)
-    obs = snap.observations
+    wanted = set(reg) if ids is None else set(ids)
+    derived = [d for d in DERIVATIONS if d.id in wanted and d.id in reg]
+    raw_ids = {i for i in wanted if i in reg and not reg[i].derived}
+    raw_ids |= {i for d in derived for i in d.inputs}
+    obs = snap.observations_for(raw_ids)
     raw = obs[["indicator", "country", "year", "value", "source"]].copy()
     series = {i: g.drop(columns="indicator") for i, g in raw.groupby("indicator")}
-    parts = [raw]
-    for d in DERIVATIONS:
-        if d.id not in reg or not all(i in series for i in d.inputs):
+    parts = [raw[raw.indicator.isin(wanted)]]
+    for d in derived:
+        if not all(i in series for i in d.inputs):
             continue
         frame = d.compute(series)
         frame.insert(0, "indicator", d.id)
@@ -230,7 +237,7 @@ def table(snapshot: Snapshot | None = None) -> pd.DataFrame:
 
 def series(indicator: str, snapshot: Snapshot | None = None) -> pd.DataFrame:
     """One indicator's rows from `table()`."""
-    t = table(snapshot)
+    t = table(snapshot, [indicator])
     return t[t.indicator == indicator].reset_index(drop=True)
 
 

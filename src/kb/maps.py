@@ -20,8 +20,15 @@ BOUNDARIES = "boundaries/central_asia_50m.geojson"
 BOUNDARY_SOURCE = "world-atlas-2.0.2"
 
 
-@lru_cache(maxsize=2)
 def _features(path: Path) -> list[dict]:
+    from kb import deps
+
+    deps.uses(f"file:{BOUNDARIES}")
+    return _read_features(path)
+
+
+@lru_cache(maxsize=2)
+def _read_features(path: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["features"]
 
 

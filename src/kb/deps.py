@@ -1,0 +1,68 @@
+"""What each executed page read from `data/`, so a data edit re-runs only the pages it affects.
+
+Inside a notebook kernel, `kb` records the data it touches as keys: `table:<name>` for a whole
+CSV (e.g. `table:projects`), `obs:<indicator>` for one indicator's observations, and
+`file:<path>` for other files (map outlines). `kb execute` appends a hidden last cell that saves
+the keys; the next build hashes only those slices of `data/` for that page.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+_READS: set[str] = set()
+
+ALWAYS = ("file:datapackage.json",)
+"""Keys every page depends on: the schema changes what every table means."""
+
+
+def uses(*keys: str) -> None:
+    """Record that the running page depends on these data keys."""
+    _READS.update(keys)
+
+
+def reads() -> list[str]:
+    return sorted(_READS)
+
+
+def dump() -> None:
+    """Save the recorded keys where `kb execute` asked (the `KB_DEPS_FILE` variable)."""
+    target = os.environ.get("KB_DEPS_FILE")
+    if target:
+        Path(target).write_text(json.dumps(reads()), encoding="utf-8")
+
+
+def digests(data_dir: Path) -> dict[str, str]:
+    """Hash of every dependency key's slice of `data/`."""
+    out: dict[str, str] = {}
+    for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(data_dir).as_posix()
+        raw = path.read_bytes()
+        out[f"file:{rel}"] = hashlib.sha256(raw).hexdigest()
+        if path.suffix == ".csv" and path.parent == data_dir:
+            out[f"table:{path.stem}"] = out[f"file:{rel}"]
+    obs = data_dir / "observations.csv"
+    if obs.exists():
+        groups: dict[str, hashlib._Hash] = {}
+        text = obs.read_text(encoding="utf-8", errors="replace")
+        header, _, body = text.partition("\n")
+        for line in csv.reader(io.StringIO(body)):
+            if line:
+                groups.setdefault(line[0], hashlib.sha256(header.encode())).update(
+                    ",".join(line).encode() + b"\n"
+                )
+        out.update({f"obs:{k}": h.hexdigest() for k, h in groups.items()})
+    return out
+
+
+def slice_hash(keys: list[str], table: dict[str, str]) -> str:
+    """One hash over the given keys' digests (a missing key hashes as absent)."""
+    h = hashlib.sha256()
+    for key in sorted(set(keys) | set(ALWAYS)):
+        h.update(f"{key}={table.get(key, 'absent')}\n".encode())
+    return h.hexdigest()
