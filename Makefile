@@ -20,6 +20,9 @@ test: $(STAMP) $(NODE_STAMP)
 serve: $(STAMP)
 	@$(KB) serve
 
+bench: $(STAMP)
+	@$(KB) bench
+
 dist: $(STAMP)
 	@$(KB) dist
 
@@ -41,7 +44,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@echo "Setting up $(VENV) from requirements.lock …"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --isolated --quiet --disable-pip-version-check uv==0.13.9
-	@$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	@$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 

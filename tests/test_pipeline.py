@@ -119,7 +119,7 @@ def test_failing_cell_names_notebook_cell_and_message(built_copy):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
     assert (
-        f"book/templates/country.md:{line}: cell 8 (country=KAZ, lang=en) raised ValueError: "
+        f"book/templates/country.md:{line}: cell 7 (country=KAZ, lang=en) raised ValueError: "
         "broken dashboard for KAZ"
     ) in result.stderr.splitlines()
     assert tree_digest(built_copy / "_build" / "html") == before

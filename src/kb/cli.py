@@ -144,6 +144,16 @@ def clean() -> None:
 
 
 @app.command()
+def bench(
+    pages_only: bool = typer.Option(False, help="Only page weights and chart timings."),
+) -> None:
+    """Measure clean, no-op and one-edit builds against stock Jupyter Book, and page figures."""
+    from kb.bench import run
+
+    run(pages_only=pages_only)
+
+
+@app.command()
 @_friendly
 def dist() -> None:
     """Zip the built site for offline use: dist/cacilm-kb-<version>.zip."""

@@ -26,6 +26,11 @@ def uses(*keys: str) -> None:
     _READS.update(keys)
 
 
+def reset() -> None:
+    """Forget recorded keys (a warm kernel runs several pages in turn)."""
+    _READS.clear()
+
+
 def reads() -> list[str]:
     return sorted(_READS)
 

@@ -114,6 +114,52 @@ def postprocess(nb, job: Job):
     return nb
 
 
+_KERNEL = None
+"""This worker's warm kernel: pandas, altair and kb stay imported between pages."""
+
+
+def _kernel(root: Path):
+    """Start (once per worker process) the kernel that runs this worker's pages."""
+    global _KERNEL
+    if _KERNEL is None or not _KERNEL.is_alive():
+        from multiprocessing.util import Finalize
+
+        from jupyter_client.manager import KernelManager
+
+        _KERNEL = KernelManager(kernel_name="python3")
+        _KERNEL.start_kernel(cwd=str(root), env={**os.environ, "KB_VALIDATED": "1"})
+        Finalize(_KERNEL, _KERNEL.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
+    return _KERNEL
+
+
+def _drop_kernel() -> None:
+    """After a failure, start the next page in a fresh kernel."""
+    global _KERNEL
+    if _KERNEL is not None:
+        _KERNEL.shutdown_kernel(now=True)
+        _KERNEL = None
+
+
+def _page_setup_cell(env: dict[str, str]):
+    """Hidden first cell: forget the previous page's names, set this page's environment."""
+    import nbformat
+
+    source = (
+        'get_ipython().run_line_magic("reset", "-f")\n'
+        f"import os\nos.environ.update({env!r})\n"
+        "import kb.deps\nkb.deps.reset()"
+    )
+    return nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
+
+
+def _code_cell_number(template: Path, failing_source: str) -> int | None:
+    """1-based position of the failing cell among the template's code cells."""
+    import jupytext
+
+    code = [c.source for c in jupytext.read(template).cells if c.cell_type == "code"]
+    return code.index(failing_source) + 1 if failing_source in code else None
+
+
 def _run(job: Job, root: str) -> tuple[str, float, str | None]:
     """Execute one page in this (worker) process; returns (name, seconds, error line or None)."""
     import jupytext
@@ -126,7 +172,18 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
     template = paths.templates / job.template
     out = job.output_path(paths.generated)
     out.parent.mkdir(parents=True, exist_ok=True)
+    deps_file = _deps_file(job, paths)
+    deps_file.parent.mkdir(parents=True, exist_ok=True)
+    deps_file.unlink(missing_ok=True)
+    env = {
+        "KB_SITE_ROOT": job.site_root(),
+        "KB_ROOT": str(paths.root),
+        "KB_PAGE": job.output,
+        "KB_VALIDATED": "1",
+        "KB_DEPS_FILE": str(deps_file),
+    }
     nb = jupytext.read(template)
+    nb.cells.insert(0, _page_setup_cell(env))
     # A hidden last cell saves which data the page read (kb.deps).
     nb.cells.append(
         nbformat.v4.new_code_cell(
@@ -138,18 +195,11 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
         "display_name": "Python 3",
         "language": "python",
     }
-    os.environ["KB_SITE_ROOT"] = job.site_root()
-    os.environ["KB_ROOT"] = str(paths.root)
-    os.environ["KB_PAGE"] = job.output
-    os.environ["KB_VALIDATED"] = "1"
-    os.environ["KB_DEPS_FILE"] = str(_deps_file(job, paths))
-    _deps_file(job, paths).parent.mkdir(parents=True, exist_ok=True)
-    _deps_file(job, paths).unlink(missing_ok=True)
     partial = out.with_suffix(".partial.ipynb")
     # Kernel start-up chatter goes to a log file, not the author's terminal.
-    log = paths.cache / "logs" / f"{job.output.replace('/', '__')}.log"
+    log = paths.cache / "logs" / "kernels.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "wb") as handle:
+    with open(log, "ab") as handle:
         os.dup2(handle.fileno(), 2)
     try:
         executed = pm.execute_notebook(
@@ -157,34 +207,40 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
             str(partial),
             parameters=job.parameters,
             kernel_name="python3",
+            km=_kernel(paths.root),
             cwd=str(paths.root),
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
+        _drop_kernel()
         saved = nbformat.read(str(partial), as_version=4) if partial.exists() else nb
         failing = next(
             (c for c in saved.cells if c.get("metadata", {}).get("papermill", {}).get("exception")),
             None,
         )
-        line = _template_line(template, failing.source) if failing is not None else None
+        source = failing.source if failing is not None else ""
+        line = _template_line(template, source) if source else None
+        number = _code_cell_number(template, source) if source else None
         where = f"book/templates/{job.template}" + (f":{line}" if line else "")
         params = ", ".join(f"{k}={v}" for k, v in job.parameters.items())
         message = str(exc.evalue).splitlines()[0] if exc.evalue else ""
         partial.unlink(missing_ok=True)
+        cell = f"cell {number}" if number else "a hidden set-up cell"
         return (
             job.name,
             time.perf_counter() - started,
-            (f"{where}: cell {exc.exec_count} ({params}) raised {exc.ename}: {message}"),
+            f"{where}: {cell} ({params}) raised {exc.ename}: {message}",
         )
     except Exception as exc:  # kernel died, template unreadable, …
+        _drop_kernel()
         partial.unlink(missing_ok=True)
         first = str(exc).splitlines()[0] if str(exc) else ""
         return (
             job.name,
             time.perf_counter() - started,
-            (f"book/templates/{job.template}: {type(exc).__name__}: {first}"),
+            f"book/templates/{job.template}: {type(exc).__name__}: {first}",
         )
     nbformat.write(postprocess(executed, job), str(partial))
     partial.replace(out)

@@ -1,0 +1,214 @@
+"""`kb bench`: measure builds (issue: fast, correct rebuilds) and pages (weight, first chart).
+
+Runs on a temporary copy of the project so the author's `_build` is untouched. Build figures:
+clean build; no-op rebuild; rebuild after editing one observation of one country; and the same
+notebooks built by stock `jupyter-book build` with `execute_notebooks: force` (serial, one
+fresh kernel per notebook). Page figures: HTML weight of every page, and the time until the first
+chart is drawn in headless Chromium from a local server, with a cold and a warm cache.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from kb.paths import Paths
+
+IGNORE = shutil.ignore_patterns(
+    ".venv",
+    "_build",
+    ".kb-cache",
+    "_generated",
+    "_extra",
+    "dist",
+    ".git",
+    "node_modules",
+    "__pycache__",
+    "references.bib",
+)
+
+
+def _kb(root: Path, *args: str) -> tuple[float, str]:
+    exe = str(Path(sys.executable).with_name("kb"))
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [exe, *args],
+        cwd=root,
+        env={**os.environ, "KB_ROOT": str(root)},
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+    return elapsed, proc.stdout
+
+
+def _executed(stdout: str) -> str:
+    m = re.search(r"notebooks: (\d+) executed, (\d+) unchanged", stdout)
+    return f"{m.group(1)} executed, {m.group(2)} unchanged" if m else "?"
+
+
+def _edit_one_observation(root: Path) -> str:
+    """Change the latest KAZ forest share by +0.01 percentage point; returns what changed."""
+    path = root / "data" / "observations.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    hits = [r for r in rows[1:] if r[0] == "forest_area_pct" and r[1] == "KAZ"]
+    row = max(hits, key=lambda r: int(r[2]))
+    old = row[3]
+    row[3] = f"{float(old) + 0.01:.6g}"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return f"forest_area_pct KAZ {row[2]}: {old} → {row[3]}"
+
+
+def _stock_build(root: Path) -> float:
+    """The generated notebooks, outputs stripped, built by stock Jupyter Book (force, serial)."""
+    stock = root / "stock"
+    shutil.copytree(root / "book", stock / "book", ignore=shutil.ignore_patterns("_extra"))
+    for nb_path in (stock / "book" / "_generated").rglob("*.ipynb"):
+        nb = nbformat.read(nb_path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nbformat.write(nb, nb_path)
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config["execute"] = {"execute_notebooks": "force", "timeout": 600}
+    config["sphinx"]["config"]["html_extra_path"] = []
+    (stock / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    shutil.copy2(root / "_toc.yml", stock / "_toc.yml")
+    exe = str(Path(sys.executable).with_name("jupyter-book"))
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            exe,
+            "build",
+            str(stock / "book"),
+            "--config",
+            str(stock / "_config.yml"),
+            "--toc",
+            str(stock / "_toc.yml"),
+            "--path-output",
+            str(stock),
+            "-q",
+        ],
+        cwd=root,
+        env={**os.environ, "KB_ROOT": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def build_figures(source: Path) -> list[tuple[str, float, str]]:
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
+        root = Path(tmp) / "project"
+        shutil.copytree(source, root, ignore=IGNORE)
+        rows = []
+        t, out = _kb(root, "build")
+        rows.append(("clean build", t, _executed(out)))
+        t, out = _kb(root, "build")
+        rows.append(("no-op rebuild", t, _executed(out)))
+        what = _edit_one_observation(root)
+        t, out = _kb(root, "build")
+        rows.append((f"one-country data edit ({what})", t, _executed(out)))
+        rows.append(
+            (
+                "stock jupyter-book build, execute_notebooks: force (serial)",
+                _stock_build(root),
+                "17 executed by Jupyter Book",
+            )
+        )
+        return rows
+
+
+def page_figures(site: Path) -> tuple[list[tuple[str, int]], list[tuple[str, float, float]]]:
+    from playwright.sync_api import sync_playwright
+
+    weights = sorted(
+        (
+            (str(p.relative_to(site)), p.stat().st_size)
+            for p in site.rglob("*.html")
+            if "_static" not in p.parts
+        ),
+        key=lambda kv: -kv[1],
+    )
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    timings = []
+    first = """() => new Promise(done => { const t = () => document.querySelector(
+        '.vega-embed svg') ? done(performance.now()) : requestAnimationFrame(t); t(); })"""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context()
+        for path in [w for w, _ in weights if "/countries/" in w or w.endswith("home.html")]:
+            page = context.new_page()
+            page.goto(base + path)
+            cold = page.evaluate(first)
+            page.reload()
+            warm = page.evaluate(first)
+            timings.append((path, cold / 1000, warm / 1000))
+            page.close()
+        browser.close()
+    httpd.shutdown()
+    return weights, timings
+
+
+def run(pages_only: bool = False) -> None:
+    paths = Paths.here()
+    if not pages_only:
+        rows = build_figures(paths.root)
+        clean = rows[0][1]
+        print("\nBuilds (fresh temporary copy of the project, 2 CPU cores)")
+        print(f"{'step':<74} {'seconds':>8} {'× clean':>8}  notebooks")
+        for name, seconds, note in rows:
+            print(f"{name:<74} {seconds:8.1f} {seconds / clean:8.2f}  {note}")
+        print(f"clean build vs stock serial build: {clean / rows[-1][1]:.2f}×")
+    if not (paths.html / "index.html").exists():
+        print("\n(no _build/html: run `make book` for page figures)")
+        return
+    weights, timings = page_figures(paths.html)
+    print("\nPage weight (HTML only; shared CSS/JS and the chart bundle are cached)")
+    print(
+        f"heaviest: {weights[0][0]} {weights[0][1] / 1024:.0f} KB; "
+        f"limit 150 KB; pages over it: {sum(1 for _, w in weights if w > 150 * 1024)}"
+    )
+    for name, size in weights[:8]:
+        print(f"  {size / 1024:6.0f} KB  {name}")
+    bundle = paths.html / "vendor" / "vega-bundle.js"
+    print(f"chart bundle: {bundle.stat().st_size / 1024:.0f} KB, loaded once per visit, cached")
+    print("\nFirst chart drawn (headless Chromium, local server): cold cache / warm cache")
+    for name, cold, warm in timings:
+        print(f"  {cold:5.2f} s / {warm:5.2f} s  {name}")
+    print(f"slowest cold: {max(t[1] for t in timings):.2f} s (target ≤ 1 s)")
