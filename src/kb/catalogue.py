@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kb import dashboard, display, indicators
+from kb import dashboard, display, i18n, indicators
 from kb.data import Snapshot, load
+from kb.i18n import t
+
+DIRECTIONS = {"up": "higher is better", "down": "lower is better", "none": "neither"}
+
+
+def outcome_titles(snap: Snapshot) -> pd.Series:
+    """Outcome group titles in the page's language, by id."""
+    column = "title_ru" if i18n.language() == "ru" else "title"
+    return snap.outcomes.set_index("id")[column]
 
 
 def pages_using(
@@ -13,13 +22,9 @@ def pages_using(
 ) -> list[tuple[str, str]]:
     """(title, site-relative link) of every page that shows the indicator."""
     pages = []
-    if (
-        indicator in dashboard.CORE
-        or indicator in dashboard.TREND_CHARTS
-        or indicator in ("co2_per_capita_t", "gdp_per_capita_usd", "protected_areas_pct")
-    ):
-        pages.append(("Country pages", "_generated/countries/kaz.html"))
-    titles = snap.outcomes.set_index("id").title
+    if indicator in dashboard.DASHBOARD or indicator in dashboard.TREND_CHARTS:
+        pages.append((t("Country pages"), "_generated/countries/kaz.html"))
+    titles = outcome_titles(snap)
     for o in meta.outcomes:
         if o in titles.index:
             pages.append((titles[o], f"_generated/outcomes/{o}.html"))
@@ -35,41 +40,42 @@ def indicator_table(snapshot: Snapshot | None = None):
         licences = sorted({src.at[s, "licence"] for s in meta.sources if s in src.index})
         vintages = sorted({src.at[s, "vintage"] for s in meta.sources if s in src.index})
         used = pages_using(ind, meta, snap)
+        derived = (
+            "<br><em>"
+            + display.esc(t("Derived from {inputs}.", inputs=", ".join(meta.derived_from)))
+            + "</em>"
+            if meta.derived
+            else ""
+        )
         rows.append(
             {
-                "Indicator": f"<strong>{display.esc(meta.title)}</strong><br><code>{display.esc(ind)}</code>",
-                "Unit": meta.unit,
-                "Definition": display.esc(meta.definition)
-                + (
-                    f"<br><em>Derived from {', '.join(meta.derived_from)}.</em>"
-                    if meta.derived
-                    else ""
-                ),
-                "Good direction": {
-                    "up": "higher is better",
-                    "down": "lower is better",
-                    "none": "neither",
-                }[meta.good_direction],
-                "Source": display.source_link(";".join(meta.sources), snap),
-                "Licence": "; ".join(licences),
-                "Vintage": "; ".join(vintages),
-                "Used on": ", ".join(
-                    f'<a href="{display.site_root()}{link}">{display.esc(t)}</a>'
-                    for t, link in used
+                t("Indicator"): f"<strong>{display.esc(meta.title)}</strong><br>"
+                f"<code>{display.esc(ind)}</code>",
+                t("Unit"): meta.unit,
+                t("Definition"): display.esc(meta.definition) + derived,
+                t("Good direction"): t(DIRECTIONS[meta.good_direction]),
+                t("Source"): display.source_link(";".join(meta.sources), snap),
+                t("Licence"): "; ".join(licences),
+                t("Vintage"): "; ".join(vintages),
+                t("Used on"): ", ".join(
+                    f'<a href="{display.site_root()}{link}">{display.esc(title)}</a>'
+                    for title, link in used
                 )
-                or "this catalogue",
+                or t("this catalogue"),
             }
         )
     return display.table(
-        pd.DataFrame(rows), html_columns=("Indicator", "Definition", "Source", "Used on")
+        pd.DataFrame(rows),
+        html_columns=(t("Indicator"), t("Definition"), t("Source"), t("Used on")),
     )
 
 
 def coverage(snapshot: Snapshot | None = None) -> pd.DataFrame:
+    """Per indicator: number of values, countries, first and last year."""
     snap = snapshot or load()
-    t = indicators.table(snap)
-    out = (
-        t.groupby("indicator")
+    values = indicators.table(snap)
+    return (
+        values.groupby("indicator")
         .agg(
             values=("value", "size"),
             countries=("country", "nunique"),
@@ -78,45 +84,44 @@ def coverage(snapshot: Snapshot | None = None) -> pd.DataFrame:
         )
         .reset_index()
     )
-    return out
 
 
 def coverage_table(snapshot: Snapshot | None = None):
-    c = coverage(snapshot).rename(
-        columns={
-            "indicator": "Indicator",
-            "values": "Values",
-            "countries": "Countries",
-            "first": "First year",
-            "last": "Last year",
-        }
-    )
-    return display.table(c, numeric=("Values", "Countries", "First year", "Last year"))
+    names = {
+        "indicator": t("Indicator"),
+        "values": t("Values"),
+        "countries": t("Countries"),
+        "first": t("First year"),
+        "last": t("Last year"),
+    }
+    c = coverage(snapshot).rename(columns=names)
+    return display.table(c, numeric=tuple(list(names.values())[1:]))
 
 
-def outcome_evidence(outcome: str, snapshot: Snapshot | None = None, lang: str = "en"):
+def outcome_evidence(outcome: str, snapshot: Snapshot | None = None, lang: str | None = None):
     """Latest value per country of every indicator linked to an outcome group, or a plain note."""
     snap = snapshot or load()
     linked = dashboard.outcome_indicators(outcome, snap)
     if not linked:
         return display.note(
-            "No indicator in the snapshot can evidence this outcome group; the "
-            "public sources we could read report no measure of it."
+            t(
+                "No indicator in the snapshot can evidence this outcome group; the public sources "
+                "we could read report no measure of it."
+            )
         )
     reg = indicators.registry(snap)
     rows = []
+    names = [snap.country_name(c, lang) for c in snap.countries.iso3]
     for ind in linked:
         meta = reg[ind]
         latest = indicators.latest(ind, snap).set_index("country")
-        row = {"Indicator": meta.title, "Unit": meta.unit}
-        for iso3 in snap.countries.iso3:
-            name = snap.country_name(iso3, lang)
+        row = {t("Indicator"): meta.title, t("Unit"): meta.unit}
+        for iso3, name in zip(snap.countries.iso3, names, strict=True):
             if iso3 in latest.index:
                 r = latest.loc[iso3]
                 row[name] = f"{display.number(r.value, meta.unit)} ({int(r.year)})"
             else:
-                row[name] = "not reported"
-        row["Source"] = display.source_link(";".join(meta.sources), snap)
+                row[name] = t("not reported")
+        row[t("Source")] = display.source_link(";".join(meta.sources), snap)
         rows.append(row)
-    names = [snap.country_name(c, lang) for c in snap.countries.iso3]
-    return display.table(pd.DataFrame(rows), html_columns=("Source",), numeric=tuple(names))
+    return display.table(pd.DataFrame(rows), html_columns=(t("Source"),), numeric=tuple(names))

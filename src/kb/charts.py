@@ -19,7 +19,9 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
+from kb import i18n
 from kb.data import Snapshot, load
+from kb.i18n import t
 from kb.paths import Paths
 
 VL_VERSION = "v" + ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]).replace(".", "_")
@@ -70,7 +72,7 @@ def _kb_theme():
     return alt.theme.ThemeConfig(theme())
 
 
-def country_scale(snapshot: Snapshot, lang: str = "en") -> alt.Scale:
+def country_scale(snapshot: Snapshot, lang: str | None = None) -> alt.Scale:
     """Fixed colour per country everywhere in the book (keyed by display name)."""
     names = [snapshot.country_name(c, lang) for c in COUNTRY_COLOURS]
     return alt.Scale(domain=names, range=list(COUNTRY_COLOURS.values()))
@@ -109,7 +111,12 @@ class Figure:
         return f"<Figure {self.label}: {self.description[:80]}>"
 
     def spec(self) -> dict:
-        return self.chart.to_dict()
+        """The Vega-Lite spec, with the page language's number and date formats."""
+        spec = self.chart.to_dict(validate=False)
+        locale = i18n.VEGA_LOCALE.get(i18n.language())
+        if locale:
+            spec.setdefault("config", {})["locale"] = locale
+        return spec
 
     def _key(self, spec: dict) -> str:
         return hashlib.sha256(_safe_json(spec).encode()).hexdigest()[:16]
@@ -139,9 +146,9 @@ class Figure:
             items.append(
                 f'<a href="{html.escape(r.url, quote=True)}">{html.escape(r.title)}</a>, '
                 f"{html.escape(r.publisher)} ({html.escape(r.vintage)}); "
-                f"licence: {html.escape(r.licence)}"
+                f"{t('licence: ')}{html.escape(r.licence)}"
             )
-        return "Source: " + " · ".join(items) if items else ""
+        return t("Source: ") + " · ".join(items) if items else ""
 
     def _repr_html_(self) -> str:
         spec = self.spec()
@@ -154,8 +161,9 @@ class Figure:
             f'<script type="application/json" class="kb-spec">{_safe_json(spec)}</script>'
             f'<figcaption><p class="kb-desc">{desc}</p>'
             f'<p class="kb-credit">{self.credits_html()}</p>'
-            f'<p class="kb-downloads">Download: <a href="{csv_url}" download>data (CSV)</a> · '
-            f'<a href="{svg_url}" download>image (SVG)</a></p></figcaption></figure>'
+            f'<p class="kb-downloads">{t("Download: ")}<a href="{csv_url}" download>'
+            f'{t("data (CSV)")}</a> · <a href="{svg_url}" download>{t("image (SVG)")}</a></p>'
+            "</figcaption></figure>"
         )
 
 
@@ -211,14 +219,14 @@ def _compact(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _tooltip(unit: str) -> list:
     return [
-        alt.Tooltip("name:N", title="Country"),
-        alt.Tooltip("year:Q", title="Year", format="d"),
+        alt.Tooltip("name:N", title=t("Country")),
+        alt.Tooltip("year:Q", title=t("Year"), format="d"),
         alt.Tooltip("value:Q", title=unit, format=_fmt(unit)),
     ]
 
 
 def trend(
-    frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot, lang: str = "en"
+    frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot, lang: str | None = None
 ) -> alt.Chart:
     """Lines over years, one per country, fixed country colours, tooltips."""
     return (
@@ -226,16 +234,16 @@ def trend(
         .transform_lookup(lookup="country", from_=_names(snapshot, lang))
         .mark_line(point=True)
         .encode(
-            x=alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1)),
+            x=alt.X("year:Q", title=t("Year"), axis=alt.Axis(format="d", tickMinStep=1)),
             y=alt.Y("value:Q", title=unit),
-            color=alt.Color("name:N", title="Country", scale=country_scale(snapshot, lang)),
+            color=alt.Color("name:N", title=t("Country"), scale=country_scale(snapshot, lang)),
             tooltip=_tooltip(unit),
         )
     )
 
 
 def bars(
-    frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot, lang: str = "en"
+    frame: pd.DataFrame, title: str, unit: str, snapshot: Snapshot, lang: str | None = None
 ) -> alt.Chart:
     """Horizontal bars of one value per country (e.g. the latest year)."""
     return (

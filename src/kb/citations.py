@@ -13,6 +13,7 @@ import pandas as pd
 
 from kb import display
 from kb.data import Snapshot, load
+from kb.i18n import t
 
 _BIB_SPECIAL = re.compile(r"([&%$#_{}~^\\])")
 
@@ -59,7 +60,7 @@ def sources_table(snapshot: Snapshot | None = None, ids: list[str] | None = None
             f"<td>{display.esc(r.retrieved)}</td></tr>"
         )
     head = "".join(
-        f'<th scope="col">{h}</th>'
+        f'<th scope="col">{t(h)}</th>'
         for h in ("Id", "Title and note", "Publisher", "Vintage", "Licence", "Retrieved")
     )
     return display.HTML(
@@ -79,3 +80,8 @@ def usage(snapshot: Snapshot | None = None) -> pd.DataFrame:
                 counts.setdefault(sid, {}).setdefault(name, 0)
                 counts[sid][name] += 1
     return pd.DataFrame.from_dict(counts, orient="index").fillna(0).astype(int)
+
+
+def summary(snapshot: Snapshot | None = None):
+    snap = snapshot or load()
+    return display.paragraph(t("The snapshot cites {count} sources.", count=len(snap.sources)))

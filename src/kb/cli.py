@@ -144,6 +144,38 @@ def clean() -> None:
 
 
 @app.command()
+@_friendly
+def i18n(action: str = typer.Argument("check", help="check | update")) -> None:
+    """Russian catalogues: `check` lists untranslated text per page; `update` merges new text."""
+    from kb import translations
+
+    paths = Paths.here()
+    if not (paths.generated / "home.ipynb").exists():
+        raise KbError("book/_generated: no executed pages; run `make book` first")
+    if action == "update":
+        translations.update(paths)
+        typer.echo("updated locales/ru/LC_MESSAGES from the English book")
+        return
+    problems = []
+    for status in translations.check(paths):
+        n_missing, n_fuzzy = len(status.untranslated), len(status.fuzzy)
+        typer.echo(
+            f"{status.page:<36} {status.messages:4d} messages, {n_missing:3d} untranslated, "
+            f"{n_fuzzy:3d} fuzzy"
+        )
+        problems += [
+            f"locales/ru/LC_MESSAGES/{status.page}.po:1: untranslated: {m[:70]!r}"
+            for m in status.untranslated
+        ]
+        problems += [
+            f"locales/ru/LC_MESSAGES/{status.page}.po:1: fuzzy: {m[:70]!r}" for m in status.fuzzy
+        ]
+    if problems:
+        raise KbError(problems)
+    typer.echo("Russian edition: every message translated")
+
+
+@app.command()
 def bench(
     pages_only: bool = typer.Option(False, help="Only page weights and chart timings."),
 ) -> None:

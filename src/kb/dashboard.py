@@ -10,6 +10,7 @@ import pandas as pd
 
 from kb import charts, display, indicators
 from kb.data import Snapshot, load
+from kb.i18n import t
 
 CORE = (
     "population",
@@ -43,13 +44,14 @@ def _snap(snapshot: Snapshot | None) -> Snapshot:
     return snapshot or load()
 
 
-def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str = "en"):
+def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str | None = None):
     """Latest value, year, change since the baseline and rank among the five, per indicator."""
     snap = _snap(snapshot)
     reg = indicators.registry(snap)
     shown = [i for i in DASHBOARD if i in reg]
     table = indicators.table(snap, shown)
     rows = []
+    change_col = t("Change since {year}", year=indicators.BASELINE_YEAR)
     for ind in shown:
         if ind not in reg:
             continue
@@ -59,13 +61,13 @@ def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str = "
         if mine.empty:
             rows.append(
                 {
-                    "Indicator": meta.title,
-                    "Unit": meta.unit,
-                    "Latest": "not reported",
-                    "Year": "—",
-                    f"Change since {indicators.BASELINE_YEAR}": "—",
-                    "Rank of 5": "—",
-                    "Source": "no source gives a value",
+                    t("Indicator"): meta.title,
+                    t("Unit"): meta.unit,
+                    t("Latest"): t("not reported"),
+                    t("Year"): "—",
+                    change_col: "—",
+                    t("Rank of 5"): "—",
+                    t("Source"): t("no source gives a value"),
                 }
             )
             continue
@@ -79,28 +81,31 @@ def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str = "
         rank = "—"
         if len(same_year) == 5:
             ordered = same_year.sort_values("value", ascending=False).country.tolist()
-            rank = f"{ordered.index(iso3) + 1} (highest = 1)"
+            rank = t("{rank} (highest = 1)", rank=ordered.index(iso3) + 1)
         rows.append(
             {
-                "Indicator": meta.title,
-                "Unit": meta.unit,
-                "Latest": display.number(last.value, meta.unit),
-                "Year": str(int(last.year)),
-                f"Change since {indicators.BASELINE_YEAR}": change,
-                "Rank of 5": rank,
-                "Source": display.source_link(last.source, snap),
+                t("Indicator"): meta.title,
+                t("Unit"): meta.unit,
+                t("Latest"): display.number(last.value, meta.unit),
+                t("Year"): str(int(last.year)),
+                change_col: change,
+                t("Rank of 5"): rank,
+                t("Source"): display.source_link(last.source, snap),
             }
         )
     frame = pd.DataFrame(rows)
     return display.table(
         frame,
-        html_columns=("Source",),
-        numeric=("Latest", f"Change since {indicators.BASELINE_YEAR}"),
+        html_columns=(t("Source"),),
+        numeric=(t("Latest"), change_col),
     )
 
 
 def trend_figure(
-    indicator: str, snapshot: Snapshot | None = None, lang: str = "en", highlight: str | None = None
+    indicator: str,
+    snapshot: Snapshot | None = None,
+    lang: str | None = None,
+    highlight: str | None = None,
 ) -> charts.Figure | None:
     """Five-country trend chart of one indicator, with its data, description and credits."""
     snap = _snap(snapshot)
@@ -121,16 +126,21 @@ def trend_figure(
         f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} ({int(r.year)})"
         for r in latest.itertuples()
     ]
-    description = (
-        f"Line chart: {meta.title} ({meta.unit}) for the five countries, "
-        f"{int(data.year.min())}–{int(data.year.max())}. Latest values: " + "; ".join(parts) + "."
+    description = t(
+        "Line chart: {title} ({unit}) for the five countries, {first}–{last}. Latest values: "
+        "{values}.",
+        title=meta.title,
+        unit=meta.unit,
+        first=int(data.year.min()),
+        last=int(data.year.max()),
+        values="; ".join(parts),
     )
     sources = [s for v in data.source.unique() for s in v.split(";")]
     return charts.Figure(chart, data, description, sources, snap, label=indicator)
 
 
 def latest_figure(
-    indicator: str, snapshot: Snapshot | None = None, lang: str = "en"
+    indicator: str, snapshot: Snapshot | None = None, lang: str | None = None
 ) -> charts.Figure | None:
     """Bar chart of each country's most recent value of one indicator."""
     snap = _snap(snapshot)
@@ -138,22 +148,28 @@ def latest_figure(
     data = indicators.latest(indicator, snap)
     if data.empty:
         return None
-    chart = charts.bars(data, f"{meta.title}, latest year", meta.unit, snap, lang)
+    chart = charts.bars(data, t("{title}, latest year", title=meta.title), meta.unit, snap, lang)
     parts = [
         f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} ({int(r.year)})"
         for r in data.itertuples()
     ]
     missing = sorted(set(snap.countries.iso3) - set(data.country))
-    text = f"Bar chart of the latest values: {meta.title} ({meta.unit}): " + "; ".join(parts) + "."
+    text = t(
+        "Bar chart of the latest values: {title} ({unit}): {values}.",
+        title=meta.title,
+        unit=meta.unit,
+        values="; ".join(parts),
+    )
     if missing:
-        text += (
-            " No value reported for " + ", ".join(snap.country_name(c, lang) for c in missing) + "."
+        text += t(
+            " No value reported for {names}.",
+            names=", ".join(snap.country_name(c, lang) for c in missing),
         )
     sources = [s for v in data.source.unique() for s in v.split(";")]
     return charts.Figure(chart, data, text, sources, snap, label=f"{indicator}-latest")
 
 
-def missing_note(indicator: str, snapshot: Snapshot | None = None, lang: str = "en"):
+def missing_note(indicator: str, snapshot: Snapshot | None = None, lang: str | None = None):
     """A plain statement of which countries have no value for an indicator, or None."""
     snap = _snap(snapshot)
     have = set(indicators.series(indicator, snap).country)
@@ -163,8 +179,12 @@ def missing_note(indicator: str, snapshot: Snapshot | None = None, lang: str = "
     meta = indicators.registry(snap)[indicator]
     names = ", ".join(snap.country_name(c, lang) for c in missing)
     return display.note(
-        f"{meta.title}: no source in the snapshot gives a value for {names}; "
-        "the book leaves it missing rather than estimating it."
+        t(
+            "{title}: no source in the snapshot gives a value for {names}; the book leaves it "
+            "missing rather than estimating it.",
+            title=meta.title,
+            names=names,
+        )
     )
 
 

@@ -59,7 +59,11 @@ class Snapshot:
         frame = object.__getattribute__(self, "observations")
         return frame[frame.indicator.isin(indicators)]
 
-    def country_name(self, iso3: str, lang: str = "en") -> str:
+    def country_name(self, iso3: str, lang: str | None = None) -> str:
+        """The country's name in `lang` (default: the page's language)."""
+        from kb.i18n import language
+
+        lang = lang or language()
         row = self.countries.loc[self.countries.iso3 == iso3]
         if row.empty:
             raise KbError(f"unknown country '{iso3}' (known: {', '.join(self.countries.iso3)})")

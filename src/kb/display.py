@@ -13,6 +13,7 @@ import os
 import pandas as pd
 from IPython.display import HTML
 
+from kb import i18n
 from kb.data import Snapshot
 
 
@@ -36,7 +37,7 @@ def number(value, unit: str = "", digits: int | None = None) -> str:
         digits = 1 if unit.startswith("%") or abs(v) < 1000 else 0
         if abs(v) < 10 and not unit.startswith("%"):
             digits = 2
-    return f"{v:,.{digits}f}"
+    return i18n.number(v, digits)
 
 
 def source_link(source_ids: str, snapshot: Snapshot | None = None) -> str:

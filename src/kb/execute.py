@@ -67,17 +67,17 @@ def job_hash(job: Job, paths: Paths, shared: str, data: dict[str, str], keys: li
 
 
 def _stamp(job: Job, paths: Paths) -> Path:
-    return paths.cache / "executed" / f"{job.output}.json"
+    return paths.cache / "executed" / f"{job.name}.json"
 
 
 def _deps_file(job: Job, paths: Paths) -> Path:
-    return paths.cache / "deps" / f"{job.output.replace('/', '__')}.json"
+    return paths.cache / "deps" / f"{job.name.replace('/', '__')}.json"
 
 
 def _fresh(job: Job, paths: Paths, shared: str, data: dict[str, str]) -> bool:
     """True when the page's output exists and none of its recorded inputs changed."""
     stamp = _stamp(job, paths)
-    if not (stamp.exists() and job.output_path(paths.generated).exists()):
+    if not (stamp.exists() and job.output_path(paths).exists()):
         return False
     try:
         saved = json.loads(stamp.read_text(encoding="utf-8"))
@@ -140,14 +140,15 @@ def _drop_kernel() -> None:
         _KERNEL = None
 
 
-def _page_setup_cell(env: dict[str, str]):
+def _page_setup_cell(env: dict[str, str], lang: str):
     """Hidden first cell: forget the previous page's names, set this page's environment."""
     import nbformat
 
     source = (
         'get_ipython().run_line_magic("reset", "-f")\n'
         f"import os\nos.environ.update({env!r})\n"
-        "import kb.deps\nkb.deps.reset()"
+        "import kb.deps\nkb.deps.reset()\n"
+        f"import kb.i18n\nkb.i18n.reset()\nkb.i18n.set_language({lang!r})"
     )
     return nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
 
@@ -170,24 +171,28 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
     paths = Paths(Path(root))
     started = time.perf_counter()
     template = paths.templates / job.template
-    out = job.output_path(paths.generated)
+    out = job.output_path(paths)
     out.parent.mkdir(parents=True, exist_ok=True)
     deps_file = _deps_file(job, paths)
     deps_file.parent.mkdir(parents=True, exist_ok=True)
     deps_file.unlink(missing_ok=True)
+    missing_file = deps_file.with_suffix(".missing.json")
+    missing_file.unlink(missing_ok=True)
     env = {
         "KB_SITE_ROOT": job.site_root(),
         "KB_ROOT": str(paths.root),
         "KB_PAGE": job.output,
         "KB_VALIDATED": "1",
         "KB_DEPS_FILE": str(deps_file),
+        "KB_I18N_MISSING_FILE": str(missing_file),
     }
     nb = jupytext.read(template)
-    nb.cells.insert(0, _page_setup_cell(env))
+    nb.cells.insert(0, _page_setup_cell(env, job.lang))
     # A hidden last cell saves which data the page read (kb.deps).
     nb.cells.append(
         nbformat.v4.new_code_cell(
-            "import kb.deps\nkb.deps.dump()", metadata={"tags": ["remove-cell"]}
+            "import kb.deps\nimport kb.i18n\nkb.deps.dump()\nkb.i18n.dump_missing()",
+            metadata={"tags": ["remove-cell"]},
         )
     )
     nb.metadata["kernelspec"] = {
@@ -244,6 +249,19 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
         )
     nbformat.write(postprocess(executed, job), str(partial))
     partial.replace(out)
+    untranslated = (
+        json.loads(missing_file.read_text(encoding="utf-8")) if missing_file.exists() else []
+    )
+    if untranslated:
+        return (
+            job.name,
+            time.perf_counter() - started,
+            "; ".join(
+                f"book/templates/{job.template} (lang={job.lang}): untranslated message {m!r} "
+                "(add it to RU in src/kb/i18n.py)"
+                for m in untranslated
+            ),
+        )
     return job.name, time.perf_counter() - started, None
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from kb import i18n
 from kb.data import Snapshot, load
 
 BASELINE_YEAR = 2006
@@ -176,13 +177,14 @@ def _split(value) -> tuple[str, ...]:
 def registry(snapshot: Snapshot | None = None) -> dict[str, Indicator]:
     """Every indicator, raw then derived, by id."""
     snap = snapshot or load()
+    ru = i18n.language() == "ru"
     out: dict[str, Indicator] = {}
     for r in snap.indicators.itertuples(index=False):
         out[r.id] = Indicator(
             id=r.id,
-            title=r.title,
-            unit=r.unit,
-            definition=r.definition,
+            title=r.title_ru if ru else r.title,
+            unit=r.unit_ru if ru else r.unit,
+            definition=r.definition_ru if ru else r.definition,
             good_direction=r.good_direction,
             outcomes=_split(r.outcomes),
             sources=_split(r.source),
@@ -196,9 +198,9 @@ def registry(snapshot: Snapshot | None = None) -> dict[str, Indicator]:
         sources = tuple(dict.fromkeys(s for i in d.inputs for s in out[i].sources))
         out[d.id] = Indicator(
             id=d.id,
-            title=d.title,
-            unit=d.unit,
-            definition=d.definition,
+            title=i18n.t(d.title),
+            unit=i18n.t(d.unit),
+            definition=i18n.t(d.definition),
             good_direction=d.good_direction,
             outcomes=outcomes,
             sources=sources,

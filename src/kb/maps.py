@@ -14,6 +14,7 @@ import altair as alt
 
 from kb import charts, display, indicators
 from kb.data import Snapshot, load
+from kb.i18n import t
 from kb.paths import Paths
 
 BOUNDARIES = "boundaries/central_asia_50m.geojson"
@@ -35,7 +36,7 @@ def _read_features(path: Path) -> list[dict]:
 def choropleth(
     indicator: str,
     snapshot: Snapshot | None = None,
-    lang: str = "en",
+    lang: str | None = None,
 ) -> charts.Figure | None:
     """The latest value of one indicator per country, shaded; missing countries in grey."""
     snap = snapshot or load()
@@ -58,7 +59,9 @@ def choropleth(
         values={"type": "FeatureCollection", "features": features},
         format=alt.DataFormat(property="features", type="json"),
     )
-    base = alt.Chart(data, title=alt.Title(f"{meta.title}, latest year", subtitle=meta.unit))
+    base = alt.Chart(
+        data, title=alt.Title(t("{title}, latest year", title=meta.title), subtitle=meta.unit)
+    )
     outline = base.mark_geoshape(fill="#dddddd", stroke="white", strokeWidth=1, aria=False)
     shaded = (
         base.mark_geoshape(stroke="white", strokeWidth=1, aria=False)
@@ -71,9 +74,9 @@ def choropleth(
                 ),
             ),
             tooltip=[
-                alt.Tooltip("properties.name:N", title="Country"),
+                alt.Tooltip("properties.name:N", title=t("Country")),
                 alt.Tooltip("properties.value:Q", title=meta.unit, format=charts._fmt(meta.unit)),
-                alt.Tooltip("properties.year:Q", title="Year", format="d"),
+                alt.Tooltip("properties.year:Q", title=t("Year"), format="d"),
             ],
         )
         .transform_filter("isValid(datum.properties.value)")
@@ -84,8 +87,14 @@ def choropleth(
         for r in latest.itertuples()
     ]
     missing = [snap.country_name(c, lang) for c in snap.countries.iso3 if c not in by_country.index]
-    text = f"Map of the five countries shaded by {meta.title} ({meta.unit}): " + "; ".join(parts)
-    text += "." + (f" Grey: not reported ({', '.join(missing)})." if missing else "")
+    text = t(
+        "Map of the five countries shaded by {title} ({unit}): {values}.",
+        title=meta.title,
+        unit=meta.unit,
+        values="; ".join(parts),
+    )
+    if missing:
+        text += t(" Grey: not reported ({names}).", names=", ".join(missing))
     sources = [s for v in latest.source for s in v.split(";")] + [BOUNDARY_SOURCE]
     return charts.Figure(chart, latest, text, sources, snap, label=f"map-{indicator}")
 
@@ -106,7 +115,7 @@ def _outlines(snap: Snapshot, lang: str) -> alt.InlineData:
 
 
 def choropleth_selector(
-    indicator_ids: list[str], snapshot: Snapshot | None = None, lang: str = "en"
+    indicator_ids: list[str], snapshot: Snapshot | None = None, lang: str | None = None
 ) -> charts.Figure:
     """One map with a drop-down to choose the indicator; the outlines are embedded once."""
     snap = snapshot or load()
@@ -130,7 +139,7 @@ def choropleth_selector(
     choice = alt.param(
         name="indicator_choice",
         value=options[0],
-        bind=alt.binding_select(options=options, name="Indicator: "),
+        bind=alt.binding_select(options=options, name=t("Indicator: ")),
     )
     outlines = _outlines(snap, lang)
     grey = alt.Chart(outlines).mark_geoshape(
@@ -147,13 +156,13 @@ def choropleth_selector(
         .encode(
             shape=alt.Shape("geo:G"),
             color=alt.Color(
-                "value:Q", title="Latest value", scale=alt.Scale(scheme="yellowgreenblue")
+                "value:Q", title=t("Latest value"), scale=alt.Scale(scheme="yellowgreenblue")
             ),
             tooltip=[
-                alt.Tooltip("name:N", title="Country"),
-                alt.Tooltip("indicator:N", title="Indicator"),
-                alt.Tooltip("value:Q", title="Value", format=",.4~g"),
-                alt.Tooltip("year:Q", title="Year", format="d"),
+                alt.Tooltip("name:N", title=t("Country")),
+                alt.Tooltip("indicator:N", title=t("Indicator")),
+                alt.Tooltip("value:Q", title=t("Value"), format=",.4~g"),
+                alt.Tooltip("year:Q", title=t("Year"), format="d"),
             ],
         )
     )
@@ -161,24 +170,24 @@ def choropleth_selector(
         alt.layer(
             grey,
             shaded,
-            title=alt.Title("Latest value by country", subtitle="choose an indicator below"),
+            title=alt.Title(t("Latest value by country"), subtitle=t("choose an indicator below")),
         )
         .add_params(choice)
         .project("mercator")
         .properties(width=500, height=300)
     )
-    text = (
-        "Map of the five countries shaded by the latest value of the indicator chosen in the "
-        "drop-down (grey: not reported). Values: "
-        + "; ".join(
-            f"{ind}: "
-            + ", ".join(
-                f"{snap.country_name(r.country, lang)} {display.number(r.value)} ({r.year})"
-                for r in g.itertuples()
-            )
-            for ind, g in values.groupby("indicator", sort=False)
+    listed = "; ".join(
+        f"{ind}: "
+        + ", ".join(
+            f"{snap.country_name(r.country, lang)} {display.number(r.value)} ({r.year})"
+            for r in g.itertuples()
         )
-        + "."
+        for ind, g in values.groupby("indicator", sort=False)
+    )
+    text = t(
+        "Map of the five countries shaded by the latest value of the indicator chosen in the "
+        "drop-down (grey: not reported). Values: {values}.",
+        values=listed,
     )
     sources = list(dict.fromkeys(s for v in values.source for s in v.split(";")))
     return charts.Figure(

@@ -22,11 +22,16 @@ class Job:
     title: str = ""  # substituted for {{ title }} in markdown cells
 
     @property
-    def name(self) -> str:
-        return self.output
+    def lang(self) -> str:
+        return str(self.parameters.get("lang", "en"))
 
-    def output_path(self, generated: Path) -> Path:
-        return generated / f"{self.output}.ipynb"
+    @property
+    def name(self) -> str:
+        return self.output if self.lang == "en" else f"{self.lang}/{self.output}"
+
+    def output_path(self, paths) -> Path:
+        """English pages go to `book/_generated/`, other editions to their source mirror."""
+        return paths.generated_for(self.lang) / f"{self.output}.ipynb"
 
     def site_root(self) -> str:
         """Relative URL from this page to the site root (`_generated/countries/kaz` → `../../`)."""
@@ -53,6 +58,8 @@ SINGLE_PAGES = (
 def jobs(snapshot: Snapshot | None = None, lang: str = "en") -> list[Job]:
     """Every generated page of the book, in table-of-contents order."""
     snap = snapshot or load()
+    # Markdown keeps the English title in every edition: the Russian build translates the
+    # page's Markdown through its gettext catalogue, whose entries are the English text.
     out = [Job(t, o, {"lang": lang}, title) for t, o, title in SINGLE_PAGES]
     for iso3 in snap.countries.iso3:
         out.append(
@@ -60,7 +67,7 @@ def jobs(snapshot: Snapshot | None = None, lang: str = "en") -> list[Job]:
                 "country.md",
                 f"countries/{iso3.lower()}",
                 {"country": iso3, "lang": lang},
-                snap.country_name(iso3, lang),
+                snap.country_name(iso3, "en"),
             )
         )
     for row in snap.outcomes.itertuples(index=False):

@@ -50,6 +50,20 @@ class Paths:
         return self.book / "_generated"
 
     @property
+    def locales(self) -> Path:
+        return self.root / "locales"
+
+    def edition(self, lang: str) -> Path:
+        """Work folder of a translated edition: a mirror of `book/` plus its own pages."""
+        return self.build / f".{lang}"
+
+    def generated_for(self, lang: str) -> Path:
+        """Where executed pages of one language go (English: `book/_generated/`)."""
+        if lang == "en":
+            return self.generated
+        return self.edition(lang) / "book" / "_generated"
+
+    @property
     def static(self) -> Path:
         return self.book / "_static"
 

@@ -60,6 +60,9 @@ def site_inputs_hash(paths: Paths) -> str:
     """Hash of everything Sphinx reads, to skip it when nothing changed."""
     h = hashlib.sha256()
     files = [paths.config, paths.toc]
+    files += sorted(p for p in paths.locales.rglob("*.po") if p.is_file())
+    for lang in EDITIONS:
+        files += sorted(p for p in paths.generated_for(lang).rglob("*.ipynb") if p.is_file())
     for p in sorted(paths.book.rglob("*")):
         if p.is_file() and "templates" not in p.parts and ".partial." not in p.name:
             files.append(p)
@@ -89,16 +92,23 @@ def _sphinx_problems(output: str, paths: Paths) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def run_sphinx(paths: Paths, work: Path, full: bool = False) -> None:
+def run_sphinx(
+    paths: Paths,
+    work: Path,
+    full: bool = False,
+    source: Path | None = None,
+    config: Path | None = None,
+    toc: Path | None = None,
+) -> None:
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [
         str(exe),
         "build",
-        str(paths.book),
+        str(source or paths.book),
         "--config",
-        str(paths.config),
+        str(config or paths.config),
         "--toc",
-        str(paths.toc),
+        str(toc or paths.toc),
         "--path-output",
         str(work),
         "-W",
@@ -143,6 +153,108 @@ def publish(staged: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+EDITIONS = ("ru",)
+"""Translated editions, built into `_build/html/<lang>/` from the same sources and data."""
+
+EDITION_TITLES = {"ru": "База знаний CACILM"}
+
+
+def sync_tree(source: Path, target: Path, skip: tuple[str, ...]) -> None:
+    """Make `target` mirror `source` (except `skip` top-level names), copying only what changed.
+
+    Unchanged files keep their modification times, so Sphinx's incremental build stays valid.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = set()
+    for src in source.rglob("*"):
+        rel = src.relative_to(source)
+        if rel.parts[0] in skip:
+            continue
+        wanted.add(rel)
+        dst = target / rel
+        if src.is_dir():
+            dst.mkdir(parents=True, exist_ok=True)
+        elif (
+            not dst.exists()
+            or dst.stat().st_size != src.stat().st_size
+            or (dst.read_bytes() != src.read_bytes())
+        ):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    for dst in sorted(target.rglob("*"), reverse=True):
+        rel = dst.relative_to(target)
+        if rel.parts[0] in skip or rel in wanted:
+            continue
+        if dst.is_dir():
+            shutil.rmtree(dst)
+        else:
+            dst.unlink()
+
+
+def edition_config(paths: Paths, lang: str) -> Path:
+    """The edition's `_config.yml`: the English one plus its language and catalogues."""
+    import yaml
+
+    from kb import i18n
+
+    config = yaml.safe_load(paths.config.read_text(encoding="utf-8"))
+    config["title"] = EDITION_TITLES.get(lang, config["title"])
+    i18n.set_language(lang)
+    html = config.setdefault("html", {})
+    html["extra_footer"] = (
+        "<p>"
+        + i18n.t(
+            "Every figure comes from the sourced snapshot in <code>data/</code>; every chart names its "
+            "source and licence."
+        )
+        + "</p>"
+    )
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_config["language"] = lang
+    sphinx_config["locale_dirs"] = [str(paths.locales)]
+    theme = sphinx_config.setdefault("html_theme_options", {})
+    theme["search_bar_text"] = i18n.t("Search the knowledge base…")
+    i18n.set_language("en")
+    target = paths.edition(lang) / "_config.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    return target
+
+
+def edition_toc(paths: Paths, lang: str) -> Path:
+    """The table of contents with its part captions in the edition's language."""
+    import yaml
+
+    from kb import i18n
+
+    toc = yaml.safe_load(paths.toc.read_text(encoding="utf-8"))
+    i18n.set_language(lang)
+    for part in toc.get("parts", []):
+        if "caption" in part:
+            part["caption"] = i18n.t(part["caption"])
+    i18n.set_language("en")
+    target = paths.edition(lang) / "_toc.yml"
+    text = yaml.safe_dump(toc, allow_unicode=True, sort_keys=False)
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    return target
+
+
+def build_edition(paths: Paths, lang: str, clean: bool) -> Path:
+    """Build one translated edition; returns its HTML folder."""
+    edition = paths.edition(lang)
+    sync_tree(paths.book, edition / "book", skip=("_generated", "templates"))
+    config = edition_config(paths, lang)
+    toc = edition_toc(paths, lang)
+    work = edition / "work"
+    if clean:
+        shutil.rmtree(work, ignore_errors=True)
+    run_sphinx(paths, work, full=clean, source=edition / "book", config=config, toc=toc)
+    return work / "_build" / "html"
+
+
 def build(paths: Paths | None = None, force: bool = False, progress: bool = True) -> BuildReport:
     """`make book`: every step, failing loudly and leaving the published site untouched."""
     from kb import execute, pages, published
@@ -158,6 +270,8 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
     with _timed(report, "execute"):
         jobs = pages.jobs(snap)
         pages.check_toc(jobs, paths)
+        for lang in EDITIONS:
+            jobs += pages.jobs(snap, lang=lang)
         done = execute.execute(jobs, paths, force=force, progress=progress)
         report.executed, report.skipped = done.ran, done.skipped
     work = paths.build / ".work"
@@ -180,12 +294,19 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
         if clean:
             shutil.rmtree(work, ignore_errors=True)
         run_sphinx(paths, work, full=clean)
+        staged = work / "_build" / "html"
+        editions = {lang: build_edition(paths, lang, clean) for lang in EDITIONS}
         structure_stamp.write_text(structure)
         report.sphinx_ran = True
-    staged = work / "_build" / "html"
     write_redirect(paths, staged)
     with _timed(report, "publish"):
         published.write(snap, staged / "data", paths)
+        for lang, html in editions.items():
+            target = staged / lang
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(html, target)
+            shutil.copytree(staged / "data", target / "data")
+            write_redirect(paths, target)
         publish(staged, paths.html)
         stamp.write_text(digest)
     return report

@@ -11,8 +11,10 @@ import pandas as pd
 
 from kb import charts, display
 from kb.data import Snapshot, load
+from kb.i18n import t
 
 PHASES = {"phase1": "CACILM Phase 1", "phase2": "CACILM 2 and after", "associated": "Associated"}
+"""Phase ids → English names (shown through `t()`)."""
 LINKS = ("confirmed", "probable", "associated")
 
 
@@ -37,7 +39,7 @@ def _usd(value) -> str:
 def _years(start, end) -> str:
     s = "" if pd.isna(start) else str(int(start))
     e = "" if pd.isna(end) else str(int(end))
-    return f"{s}–{e}" if s and e else s or (f"–{e}" if e else "not reported")
+    return f"{s}–{e}" if s and e else s or (f"–{e}" if e else t("not reported"))
 
 
 def table(snapshot: Snapshot | None = None, country: str | None = None, phase: str | None = None):
@@ -49,28 +51,29 @@ def table(snapshot: Snapshot | None = None, country: str | None = None, phase: s
     if phase:
         f = f[f.phase == phase]
     if f.empty:
-        return display.note("No project in the catalogue matches.")
+        return display.note(t("No project in the catalogue matches."))
     f = f.sort_values(["phase", "start_year", "title"], na_position="last")
     shown = pd.DataFrame(
         {
-            "Project": f.title.map(display.esc).values,
-            "Phase": f.phase.map(PHASES).values,
-            "Countries": f.countries.str.replace(";", ", ").values,
-            "Lead agency": f.lead_agency.values,
-            "Identifiers": f.identifiers.fillna("").str.replace(";", "; ").values,
-            "Years": [_years(s, e) for s, e in zip(f.start_year, f.end_year, strict=True)],
-            "GEF grant (US$)": f.gef_grant_usd.map(_usd).values,
-            "Co-financing (US$)": f.cofinancing_usd.map(_usd).values,
-            "CACILM link": f.cacilm_link.values,
-            "Source": [display.source_link(s, snap) for s in f.source],
+            t("Project"): [
+                f'<span id="prj-{display.esc(i)}">{display.esc(title)}</span>'
+                for i, title in zip(f.id, f.title, strict=True)
+            ],
+            t("Phase"): f.phase.map(lambda p: t(PHASES[p])).values,
+            t("Countries"): f.countries.str.replace(";", ", ").values,
+            t("Lead agency"): f.lead_agency.values,
+            t("Identifiers"): f.identifiers.fillna("").str.replace(";", "; ").values,
+            t("Years"): [_years(s, e) for s, e in zip(f.start_year, f.end_year, strict=True)],
+            t("GEF grant (US$)"): f.gef_grant_usd.map(_usd).values,
+            t("Co-financing (US$)"): f.cofinancing_usd.map(_usd).values,
+            t("CACILM link"): f.cacilm_link.map(t).values,
+            t("Source"): [display.source_link(s, snap) for s in f.source],
         }
     )
-    shown["Project"] = [
-        f'<span id="prj-{display.esc(i)}">{t}</span>'
-        for i, t in zip(f.id, shown.Project, strict=True)
-    ]
     return display.table(
-        shown, html_columns=("Project", "Source"), numeric=("GEF grant (US$)", "Co-financing (US$)")
+        shown,
+        html_columns=(t("Project"), t("Source")),
+        numeric=(t("GEF grant (US$)"), t("Co-financing (US$)")),
     )
 
 
@@ -90,46 +93,49 @@ def _source_ids(f: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(s for v in f.source for s in v.split(";")))
 
 
-def country_figure(snapshot: Snapshot | None = None, lang: str = "en") -> charts.Figure:
+def country_figure(snapshot: Snapshot | None = None, lang: str | None = None) -> charts.Figure:
     """Stacked bars: number of projects per country, by strength of the CACILM link."""
     snap = snapshot or load()
     rows = by_country(snap)
     rows = rows[rows.country.isin(snap.countries.iso3)]
     data = rows.groupby(["country", "cacilm_link"]).size().reset_index(name="projects")
     data["name"] = data.country.map(lambda c: snap.country_name(c, lang))
+    data["link"] = data.cacilm_link.map(t)
+    links = [t(x) for x in LINKS]
     chart = (
-        alt.Chart(data, title=alt.Title("Projects by country", subtitle="number of projects"))
+        alt.Chart(data, title=alt.Title(t("Projects by country"), subtitle=t("number of projects")))
         .mark_bar()
         .encode(
             y=alt.Y("name:N", title=None, sort="-x"),
-            x=alt.X("sum(projects):Q", title="Projects"),
+            x=alt.X("sum(projects):Q", title=t("Projects")),
             color=alt.Color(
-                "cacilm_link:N",
-                title="CACILM link",
-                sort=list(LINKS),
-                scale=alt.Scale(domain=list(LINKS), range=["#0072B2", "#56B4E9", "#BBBBBB"]),
+                "link:N",
+                title=t("CACILM link"),
+                sort=links,
+                scale=alt.Scale(domain=links, range=["#0072B2", "#56B4E9", "#BBBBBB"]),
             ),
             order=alt.Order("cacilm_link:N"),
             tooltip=[
-                alt.Tooltip("name:N", title="Country"),
-                alt.Tooltip("cacilm_link:N", title="Link"),
-                alt.Tooltip("projects:Q", title="Projects"),
+                alt.Tooltip("name:N", title=t("Country")),
+                alt.Tooltip("link:N", title=t("CACILM link")),
+                alt.Tooltip("projects:Q", title=t("Projects")),
             ],
         )
         .properties(height=alt.Step(28))
     )
     parts = [
         f"{n}: {int(g.projects.sum())} "
-        f"({', '.join(f'{int(r.projects)} {r.cacilm_link}' for r in g.itertuples())})"
+        f"({', '.join(f'{int(r.projects)} {r.link}' for r in g.itertuples())})"
         for n, g in data.groupby("name")
     ]
-    text = (
-        "Bar chart of catalogue projects per country (a multi-country project counts in each "
-        "of its countries), split by CACILM link. " + "; ".join(parts) + "."
+    text = t(
+        "Bar chart of catalogue projects per country (a multi-country project counts in each of "
+        "its countries), split by CACILM link. {parts}.",
+        parts="; ".join(parts),
     )
     return charts.Figure(
         chart,
-        data[["name", "cacilm_link", "projects"]],
+        data[["name", "link", "projects"]],
         text,
         _source_ids(rows),
         snap,
@@ -142,34 +148,34 @@ def agency_figure(snapshot: Snapshot | None = None) -> charts.Figure:
     snap = snapshot or load()
     f = frame(snap)
     data = f.groupby(["lead_agency", "phase"]).size().reset_index(name="projects")
-    data["phase_name"] = data.phase.map(PHASES)
+    data["phase_name"] = data.phase.map(lambda p: t(PHASES[p]))
+    phases = [t(p) for p in PHASES.values()]
     chart = (
-        alt.Chart(data, title=alt.Title("Projects by lead agency", subtitle="number of projects"))
+        alt.Chart(
+            data, title=alt.Title(t("Projects by lead agency"), subtitle=t("number of projects"))
+        )
         .mark_bar()
         .encode(
             y=alt.Y("lead_agency:N", title=None, sort="-x"),
-            x=alt.X("sum(projects):Q", title="Projects"),
+            x=alt.X("sum(projects):Q", title=t("Projects")),
             color=alt.Color(
                 "phase_name:N",
-                title="Phase",
-                sort=list(PHASES.values()),
-                scale=alt.Scale(
-                    domain=list(PHASES.values()), range=["#009E73", "#E69F00", "#BBBBBB"]
-                ),
+                title=t("Phase"),
+                sort=phases,
+                scale=alt.Scale(domain=phases, range=["#009E73", "#E69F00", "#BBBBBB"]),
             ),
             tooltip=[
-                alt.Tooltip("lead_agency:N", title="Lead agency"),
-                alt.Tooltip("phase_name:N", title="Phase"),
-                alt.Tooltip("projects:Q", title="Projects"),
+                alt.Tooltip("lead_agency:N", title=t("Lead agency")),
+                alt.Tooltip("phase_name:N", title=t("Phase")),
+                alt.Tooltip("projects:Q", title=t("Projects")),
             ],
         )
         .properties(height=alt.Step(22))
     )
     totals = data.groupby("lead_agency").projects.sum().sort_values(ascending=False)
-    text = (
-        "Bar chart of catalogue projects per lead agency, coloured by phase: "
-        + "; ".join(f"{a} {n}" for a, n in totals.items())
-        + "."
+    text = t(
+        "Bar chart of catalogue projects per lead agency, coloured by phase: {parts}.",
+        parts="; ".join(f"{a} {n}" for a, n in totals.items()),
     )
     return charts.Figure(
         chart,
@@ -182,11 +188,23 @@ def agency_figure(snapshot: Snapshot | None = None) -> charts.Figure:
 
 
 def phase_counts(snapshot: Snapshot | None = None) -> pd.DataFrame:
+    """Projects per phase and how many of them report a GEF grant."""
     f = frame(snapshot)
     out = (
         f.groupby("phase")
         .agg(projects=("id", "count"), gef_reported=("gef_grant_usd", "count"))
         .reset_index()
     )
-    out["phase"] = out.phase.map(PHASES)
+    out["phase"] = out.phase.map(lambda p: t(PHASES[p]))
     return out
+
+
+def phase_table(snapshot: Snapshot | None = None):
+    counts = phase_counts(snapshot).rename(
+        columns={
+            "phase": t("Phase"),
+            "projects": t("Projects"),
+            "gef_reported": t("GEF grant reported"),
+        }
+    )
+    return display.table(counts, numeric=(t("Projects"), t("GEF grant reported")))

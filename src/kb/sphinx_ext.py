@@ -30,7 +30,32 @@ def _fix_citation_list_role(app, pagename, templatename, context, doctree) -> No
         context["body"] = body.replace('role="list" class="citation-list"', 'class="citation-list"')
 
 
+SWITCH = {
+    "en": ("ru", "Русская версия", "Read this page in Russian"),
+    "ru": ("en", "English version", "Эта страница на английском"),
+}
+
+
+def _language_switch(app, pagename, templatename, context, doctree) -> None:
+    """A link at the top of every page to the same page in the other edition.
+
+    The English site is the root and the Russian edition lives in `ru/`, page for page.
+    """
+    lang = app.config.language or "en"
+    if lang not in SWITCH or not context.get("body"):
+        return
+    other, label, title = SWITCH[lang]
+    root = "../" * pagename.count("/")
+    href = f"{root}ru/{pagename}.html" if other == "ru" else f"{root}../{pagename}.html"
+    link = (
+        f'<p class="kb-lang-switch"><a href="{href}" hreflang="{other}" lang="{other}" '
+        f'title="{title}">{label}</a></p>'
+    )
+    context["body"] = link + context["body"]
+
+
 def setup(app):
+    app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", _fix_citation_list_role)
     app.connect("html-page-context", _strip_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

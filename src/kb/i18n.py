@@ -1,0 +1,304 @@
+"""The reader's language for executed content: a small message table and number formatting.
+
+Pages are executed once per language (`lang` parameter); `kb execute` sets the language before a
+page runs, and every view in `kb` passes its visible strings through `t()`. English is the source
+text; Russian comes from `RU` below (country names from `data/countries.csv` `name_ru`,
+indicator titles from `data/indicators.csv` `*_ru` columns). A Russian page that asks for a
+message missing here is recorded, and `kb build` fails naming it.
+"""
+
+from __future__ import annotations
+
+import os
+
+LANGUAGES = ("en", "ru")
+_current = {"lang": "en"}
+_missing: set[str] = set()
+
+RU: dict[str, str] = {
+    # tables and figures
+    "Indicator": "Показатель",
+    "Unit": "Единица",
+    "Latest": "Последнее значение",
+    "Year": "Год",
+    "Change since {year}": "Изменение с {year} г.",
+    "Rank of 5": "Место среди 5",
+    "{rank} (highest = 1)": "{rank} (наибольшее = 1)",
+    "Source": "Источник",
+    "not reported": "нет данных",
+    "no source gives a value": "ни один источник не даёт значения",
+    "Country": "Страна",
+    "Countries": "Страны",
+    "Source: ": "Источник: ",
+    "licence: ": "лицензия: ",
+    "Download: ": "Скачать: ",
+    "data (CSV)": "данные (CSV)",
+    "image (SVG)": "изображение (SVG)",
+    "{title}, latest year": "{title}, последний год",
+    "Line chart: {title} ({unit}) for the five countries, {first}–{last}. Latest values: {values}.": "Линейный график: {title} ({unit}) по пяти странам, {first}–{last}. Последние значения: "
+    "{values}.",
+    "Bar chart of the latest values: {title} ({unit}): {values}.": "Столбчатая диаграмма последних значений: {title} ({unit}): {values}.",
+    " No value reported for {names}.": " Нет данных по: {names}.",
+    "{title}: no source in the snapshot gives a value for {names}; the book leaves it missing "
+    "rather than estimating it.": "{title}: ни один источник в наборе данных не даёт значения для: {names}; книга оставляет "
+    "пропуск и не оценивает его.",
+    # indicator catalogue
+    "Definition": "Определение",
+    "Good direction": "Желательное направление",
+    "higher is better": "чем больше, тем лучше",
+    "lower is better": "чем меньше, тем лучше",
+    "neither": "нейтрально",
+    "Licence": "Лицензия",
+    "Vintage": "Версия данных",
+    "Used on": "Где используется",
+    "this catalogue": "этот каталог",
+    "Country pages": "Страницы стран",
+    "Derived from {inputs}.": "Рассчитывается из: {inputs}.",
+    "Values": "Значений",
+    "First year": "Первый год",
+    "Last year": "Последний год",
+    "No indicator in the snapshot can evidence this outcome group; the public sources we could "
+    "read report no measure of it.": "Ни один показатель в наборе данных не может подтвердить эту группу результатов; "
+    "в доступных нам открытых источниках нет её измерения.",
+    # maps
+    "Map of the five countries shaded by {title} ({unit}): {values}.": "Карта пяти стран, окрашенных по показателю «{title}» ({unit}): {values}.",
+    " Grey: not reported ({names}).": " Серым: нет данных ({names}).",
+    "Latest value by country": "Последнее значение по странам",
+    "choose an indicator below": "выберите показатель ниже",
+    "Indicator: ": "Показатель: ",
+    "Latest value": "Последнее значение",
+    "Value": "Значение",
+    "Map of the five countries shaded by the latest value of the indicator chosen in the "
+    "drop-down (grey: not reported). Values: {values}.": "Карта пяти стран, окрашенных по последнему значению показателя, выбранного в списке "
+    "(серым: нет данных). Значения: {values}.",
+    # projects
+    "Project": "Проект",
+    "Phase": "Этап",
+    "Lead agency": "Ведущее агентство",
+    "Identifiers": "Идентификаторы",
+    "Years": "Годы",
+    "GEF grant (US$)": "Грант ГЭФ (долл. США)",
+    "Co-financing (US$)": "Софинансирование (долл. США)",
+    "CACILM link": "Связь с CACILM",
+    "CACILM Phase 1": "CACILM, первый этап",
+    "CACILM 2 and after": "CACILM 2 и далее",
+    "Associated": "Сопутствующие проекты",
+    "confirmed": "подтверждена",
+    "probable": "вероятна",
+    "associated": "сопутствующий проект",
+    "No project in the catalogue matches.": "В каталоге нет подходящих проектов.",
+    "Projects": "Проекты",
+    "GEF grant reported": "Грант ГЭФ указан",
+    "Projects by country": "Проекты по странам",
+    "number of projects": "число проектов",
+    "Projects by lead agency": "Проекты по ведущим агентствам",
+    "Bar chart of catalogue projects per country (a multi-country project counts in each of "
+    "its countries), split by CACILM link. {parts}.": "Столбчатая диаграмма проектов каталога по странам (многострановой проект учитывается в "
+    "каждой своей стране) с разбивкой по связи с CACILM. {parts}.",
+    "Bar chart of catalogue projects per lead agency, coloured by phase: {parts}.": "Столбчатая диаграмма проектов каталога по ведущим агентствам, цвет — фаза: {parts}.",
+    # programme
+    "What": "Статья",
+    "Funder": "Источник средств",
+    "Amount (US$)": "Сумма (долл. США)",
+    "As reported": "Как указано в источнике",
+    "Planned 10-year investment (all sources)": "Планируемые инвестиции на 10 лет (все источники)",
+    "Phase 1 total financing": "Общее финансирование первого этапа",
+    "Phase 1 GEF grant": "Грант ГЭФ на первый этап",
+    "Phase 1 financing by funder": "Финансирование первого этапа по источникам",
+    "GEF programme record: grant field": "Запись программы в базе ГЭФ: поле гранта",
+    "GEF programme record: project preparation grant": "Запись программы в базе ГЭФ: грант на подготовку проекта",
+    "ADB TA 6357-REG (multicountry support)": "ТП АБР 6357-REG (многострановая поддержка)",
+    "CACILM 2 GEF grant": "Грант ГЭФ на CACILM 2",
+    "CACILM 2 total cost": "Общая стоимость CACILM 2",
+    "Headline financing as each source reports it": "Основные суммы финансирования по данным каждого источника",
+    "US$ million": "млн долл. США",
+    "Item": "Статья",
+    "Bar charts of headline financing figures, one bar per source. {parts}.": "Столбчатые диаграммы основных сумм финансирования, по одному столбцу на источник. {parts}.",
+    "{count} financing items are reported with different amounts by different sources; the "
+    "table below lists each report with its source.": "Статей финансирования, по которым источники называют разные суммы: {count}; в таблице "
+    "ниже приведены все сообщения с указанием источника.",
+    "Span": "Период",
+    "From": "С",
+    "To": "По",
+    "Phase 1 framework, planned (approval to end of 10-year period)": "Рамочная программа первого этапа, план (от одобрения до конца 10-летнего периода)",
+    "Phase 1, launch to ADB withdrawal from central coordination": "Первый этап, от запуска до выхода АБР из центральной координации",
+    "CACILM 2, planned (start to planned end)": "CACILM 2, план (от начала до планового завершения)",
+    "CACILM 2, actual (launch to extended end)": "CACILM 2, факт (от запуска до продлённого завершения)",
+    "no source in the snapshot": "в наборе данных нет источника",
+    "Date": "Дата",
+    "Event": "Событие",
+    "before CACILM": "до CACILM",
+    "Phase 1": "Первый этап",
+    "CACILM 2": "CACILM 2",
+    "CACILM timeline": "Хронология CACILM",
+    "events by date": "события по датам",
+    "Timeline of {count} events from {first} to {last}, one tick per event, grouped by phase; "
+    "the table below lists each event.": "Хронология: {count} событий с {first} по {last} г., по одной отметке на событие, по "
+    "фазам; все события перечислены в таблице ниже.",
+    # derived indicators (kb.indicators)
+    "Forest area change since 2006": "Изменение площади лесов с 2006 г.",
+    "km²": "км²",
+    "Forest area in the year minus forest area in 2006, the CACILM baseline (FAO FRA 2020 series).": "Площадь лесов в данном году минус площадь лесов в 2006 г., базовом году CACILM "
+    "(ряд Глобальной оценки лесных ресурсов ФАО 2020).",
+    "% of 2006 area": "% площади 2006 г.",
+    "Relative change of forest area against 2006 (FAO FRA 2020 series).": "Относительное изменение площади лесов по сравнению с 2006 г. (ряд ФАО 2020).",
+    "Agricultural land area": "Площадь сельскохозяйственных земель",
+    "Agricultural land (share of land area) multiplied by land area.": "Сельскохозяйственные земли (доля площади суши), умноженные на площадь суши.",
+    "Agricultural land per person": "Сельскохозяйственные земли на человека",
+    "ha per person": "га на человека",
+    "Agricultural land area (hectares) divided by total population in the same year.": "Площадь сельскохозяйственных земель (га), делённая на численность населения в том же году.",
+    "Population change since 2006": "Изменение численности населения с 2006 г.",
+    "% of 2006 population": "% населения 2006 г.",
+    "Relative change of total population against 2006.": "Относительное изменение численности населения по сравнению с 2006 г.",
+    # table of contents captions and site furniture (Russian edition)
+    "Programme": "Программа",
+    "Outcomes": "Группы результатов",
+    "Projects and indicators": "Проекты и показатели",
+    "Reference": "Справочные материалы",
+    "Search the knowledge base…": "Поиск по базе знаний…",
+    "Every figure comes from the sourced snapshot in <code>data/</code>; every chart names its "
+    "source and licence.": "Все цифры взяты из набора данных с указанием источников в <code>data/</code>; под каждым "
+    "графиком указаны источник и лицензия.",
+    # sources
+    "Id": "Код",
+    "Title and note": "Название и примечание",
+    "Publisher": "Издатель",
+    "Retrieved": "Дата обращения",
+    "The snapshot cites {count} sources.": "Набор данных ссылается на {count} источников.",
+}
+
+MONTHS_RU = [
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+]
+MONTHS_RU_GEN = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
+MONTHS_RU_SHORT = [
+    "янв.",
+    "февр.",
+    "март",
+    "апр.",
+    "май",
+    "июнь",
+    "июль",
+    "авг.",
+    "сент.",
+    "окт.",
+    "нояб.",
+    "дек.",
+]
+
+VEGA_LOCALE = {
+    "ru": {
+        "number": {
+            "decimal": ",",
+            "thousands": "\u00a0",
+            "grouping": [3],
+            "currency": ["", "\u00a0₽"],
+        },
+        "time": {
+            "dateTime": "%A, %e %B %Y г. %X",
+            "date": "%d.%m.%Y",
+            "time": "%H:%M:%S",
+            "periods": ["AM", "PM"],
+            "days": [
+                "воскресенье",
+                "понедельник",
+                "вторник",
+                "среда",
+                "четверг",
+                "пятница",
+                "суббота",
+            ],
+            "shortDays": ["вс", "пн", "вт", "ср", "чт", "пт", "сб"],
+            "months": MONTHS_RU_GEN,
+            "shortMonths": MONTHS_RU_SHORT,
+        },
+    }
+}
+
+
+def set_language(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
+    _current["lang"] = lang
+
+
+def language() -> str:
+    return _current["lang"]
+
+
+def t(message: str, **values) -> str:
+    """`message` in the current language, with `{name}` fields filled from `values`."""
+    text = message
+    if language() == "ru":
+        if message in RU:
+            text = RU[message]
+        else:
+            _missing.add(message)
+    return text.format(**values) if values else text
+
+
+def missing() -> list[str]:
+    return sorted(_missing)
+
+
+def dump_missing() -> None:
+    """Save untranslated messages where `kb execute` asked (`KB_I18N_MISSING_FILE`)."""
+    import json
+    from pathlib import Path
+
+    target = os.environ.get("KB_I18N_MISSING_FILE")
+    if target:
+        Path(target).write_text(json.dumps(missing(), ensure_ascii=False), encoding="utf-8")
+
+
+def reset() -> None:
+    _missing.clear()
+    _current["lang"] = "en"
+
+
+def number(value: float, digits: int) -> str:
+    """Thousands and decimal separators of the current language (Russian: `1 234,5`)."""
+    text = f"{value:,.{digits}f}"
+    if language() == "ru":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def month_year(year: int, month: int) -> str:
+    if language() == "ru":
+        return f"{MONTHS_RU[month - 1]} {year} г."
+    import calendar
+
+    return f"{calendar.month_abbr[month]} {year}"
+
+
+def day_month_year(year: int, month: int, day: int) -> str:
+    if language() == "ru":
+        return f"{day} {MONTHS_RU_GEN[month - 1]} {year} г."
+    import calendar
+
+    return f"{day:02d} {calendar.month_abbr[month]} {year}"
