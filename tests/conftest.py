@@ -14,19 +14,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 KB = str(Path(sys.executable).with_name("kb"))
-IGNORE = shutil.ignore_patterns(
+_SKIP = {
     ".venv",
     "_build",
     ".kb-cache",
-    "_generated",
-    "_extra",
     "dist",
     ".git",
+    "node_modules",
     "__pycache__",
     ".pytest_cache",
     ".ruff_cache",
-    "references.bib",
-)
+}
+_SKIP_IN_BOOK = {"_generated", "_extra", "references.bib"}
+
+
+def IGNORE(folder: str, names: list[str]) -> set[str]:
+    """Build outputs and caches; `_generated` only where the book puts it (not in locales/)."""
+    skipped = {n for n in names if n in _SKIP}
+    if Path(folder).name == "book":
+        skipped |= {n for n in names if n in _SKIP_IN_BOOK}
+    return skipped
 
 
 def copy_project(target: Path, source: Path = ROOT) -> Path:

@@ -27,18 +27,26 @@ import yaml
 
 from kb.paths import Paths
 
-IGNORE = shutil.ignore_patterns(
+_SKIP = {
     ".venv",
     "_build",
     ".kb-cache",
-    "_generated",
-    "_extra",
     "dist",
     ".git",
     "node_modules",
     "__pycache__",
-    "references.bib",
-)
+    ".pytest_cache",
+    ".ruff_cache",
+}
+_SKIP_IN_BOOK = {"_generated", "_extra", "references.bib"}
+
+
+def IGNORE(folder: str, names: list[str]) -> set[str]:
+    """Build outputs and caches; `_generated` only where the book puts it (not in locales/)."""
+    skipped = {n for n in names if n in _SKIP}
+    if Path(folder).name == "book":
+        skipped |= {n for n in names if n in _SKIP_IN_BOOK}
+    return skipped
 
 
 def _kb(root: Path, *args: str) -> tuple[float, str]:

@@ -1,0 +1,83 @@
+"""The Russian edition: built beside the English one, translated, linked page for page."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .conftest import run_kb
+
+CHAPTER_PAGES = [
+    "programme/overview",
+    "programme/benefits",
+    "programme/objectives",
+    "programme/components",
+    "programme/partners",
+    "_generated/programme/timeline",
+    "_generated/programme/financing",
+    "_generated/countries/kaz",
+    "_generated/countries/kgz",
+    "_generated/countries/tjk",
+    "_generated/countries/tkm",
+    "_generated/countries/uzb",
+    "_generated/outcomes/og1",
+    "_generated/outcomes/og6",
+    "_generated/projects/catalogue",
+    "_generated/indicators/catalogue",
+    "reference/glossary",
+    "_generated/reference/sources",
+    "reference/bibliography",
+]
+
+
+def test_every_english_page_has_a_russian_twin_and_switch(site):
+    for page in CHAPTER_PAGES:
+        en = (site / f"{page}.html").read_text(encoding="utf-8")
+        ru = (site / "ru" / f"{page}.html").read_text(encoding="utf-8")
+        depth = "../" * page.count("/")
+        assert f'href="{depth}ru/{page}.html" hreflang="ru"' in en, page
+        assert f'href="{depth}../{page}.html" hreflang="en"' in ru, page
+        assert '<html lang="ru"' in ru, page
+
+
+def test_no_untranslated_messages(built_project):
+    result = run_kb(built_project, "i18n", "check")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "every message translated" in result.stdout
+
+
+def test_russian_country_page_speaks_russian(site):
+    page = (site / "ru" / "_generated" / "countries" / "kgz.html").read_text(encoding="utf-8")
+    assert "<title>Кыргызская Республика" in page
+    assert "Сводная панель показателей" in page  # section heading from the catalogue
+    assert '<th scope="col">Показатель</th>' in page  # table header from kb.i18n
+    assert re.search(r"\d\u00a0\d{3}\u00a0\d{3}", page)  # 7 000 000-style number
+    specs = re.findall(r'<script type="application/json" class="kb-spec">(.*?)</script>', page)
+    assert specs
+    for raw in specs:
+        spec = json.loads(raw)
+        assert spec["config"]["locale"]["number"]["decimal"] == ","
+    assert '"title":"Год"' in specs[1] or '"title": "Год"' in specs[1]
+
+
+def test_english_pages_stay_english(site):
+    page = (site / "_generated" / "countries" / "kgz.html").read_text(encoding="utf-8")
+    assert "Показатель" not in page and '<th scope="col">Indicator</th>' in page
+
+
+def test_missing_message_fails_the_russian_build(built_copy):
+    template = built_copy / "book" / "templates" / "sources.md"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(
+        text.replace(
+            "citations.summary(snap)",
+            'citations.summary(snap)\nfrom kb.i18n import t\nt("A brand-new label")',
+        ),
+        encoding="utf-8",
+    )
+    result = run_kb(built_copy, "build")
+    assert result.returncode == 1
+    assert (
+        "book/templates/sources.md (lang=ru): untranslated message 'A brand-new label'"
+        in result.stderr
+    )
