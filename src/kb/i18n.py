@@ -155,6 +155,7 @@ RU: dict[str, str] = {
     "Outcomes": "Группы результатов",
     "Projects and indicators": "Проекты и показатели",
     "Reference": "Справочные материалы",
+    "Workshops": "Семинары",
     "Search the knowledge base…": "Поиск по базе знаний…",
     "Every figure comes from the sourced snapshot in <code>data/</code>; every chart names its "
     "source and licence.": "Все цифры взяты из набора данных с указанием источников в <code>data/</code>; под каждым "

@@ -70,6 +70,11 @@ def jobs(snapshot: Snapshot | None = None, lang: str = "en") -> list[Job]:
                 snap.country_name(iso3, "en"),
             )
         )
+    from kb import workshops
+
+    out.append(Job("workshop_agenda.md", "workshops/agenda", {"lang": lang}, "Workshop agenda"))
+    for m in workshops.modules():
+        out.append(Job(m.template.name, f"workshops/{m.slug}", {"lang": lang}, m.title))
     for row in snap.outcomes.itertuples(index=False):
         out.append(
             Job("outcome.md", f"outcomes/{row.id}", {"outcome": row.id, "lang": lang}, row.title)

@@ -49,10 +49,11 @@ def validate_data(paths: Paths) -> None:
 
 def prepare_assets(paths: Paths) -> None:
     """Files the site needs that are generated, not committed: JS bundle and bibliography."""
-    from kb import charts, citations
+    from kb import charts, citations, workshops
     from kb.data import load
 
     charts.write_bundle(paths.vendor)
+    workshops.write_notebooks(paths)
     citations.write_bibtex(load(paths.data, check=False), paths.book / "references.bib")
 
 

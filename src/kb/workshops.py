@@ -1,0 +1,174 @@
+"""Workshop modules: metadata from the module templates, the agenda, and notebook downloads.
+
+Each module is a notebook template (`book/templates/workshop_m*.md`) whose front matter holds a
+`kb_workshop` block (module number, title, teaching and exercise minutes). The agenda sums those
+minutes. For participants each module is also written as a notebook without solutions; trainers
+get the full one. Both go to `book/_extra/workshops/` and so into the site's `workshops/` folder.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kb import display
+from kb.paths import Paths
+
+DOWNLOADS = "workshops"
+
+
+@dataclass(frozen=True)
+class Module:
+    number: int
+    title: str
+    teaching_minutes: int
+    exercise_minutes: int
+    template: Path
+
+    @property
+    def slug(self) -> str:
+        return f"m{self.number}"
+
+    @property
+    def total_minutes(self) -> int:
+        return self.teaching_minutes + self.exercise_minutes
+
+
+def modules(paths: Paths | None = None) -> list[Module]:
+    """Every workshop module, in order, read from the templates' front matter."""
+    import yaml
+
+    paths = paths or Paths.here()
+    out = []
+    for template in sorted(paths.templates.glob("workshop_m*.md")):
+        text = template.read_text(encoding="utf-8")
+        front = yaml.safe_load(text.split("---", 2)[1])
+        meta = front["kb_workshop"]
+        out.append(
+            Module(
+                int(meta["module"]),
+                meta["title"],
+                int(meta["teaching_minutes"]),
+                int(meta["exercise_minutes"]),
+                template,
+            )
+        )
+    return sorted(out, key=lambda m: m.number)
+
+
+def _hm(minutes: int) -> str:
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def agenda(paths: Paths | None = None) -> pd.DataFrame:
+    rows = [
+        {
+            "Module": m.number,
+            "Title": m.title,
+            "Teaching (min)": m.teaching_minutes,
+            "Exercises (min)": m.exercise_minutes,
+            "Total": _hm(m.total_minutes),
+        }
+        for m in modules(paths)
+    ]
+    frame = pd.DataFrame(rows)
+    teach, practise = int(frame["Teaching (min)"].sum()), int(frame["Exercises (min)"].sum())
+    total = {
+        "Module": "",
+        "Title": "Whole day",
+        "Teaching (min)": teach,
+        "Exercises (min)": practise,
+        "Total": _hm(teach + practise),
+    }
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
+
+def agenda_table(paths: Paths | None = None):
+    frame = agenda(paths)
+    frame["Title"] = [
+        f'<a href="{m.slug}.html">{display.esc(m.title)}</a>' for m in modules(paths)
+    ] + ["<strong>Whole day</strong>"]
+    return display.table(
+        frame, html_columns=("Title",), numeric=("Teaching (min)", "Exercises (min)", "Total")
+    )
+
+
+def downloads_table(paths: Paths | None = None):
+    root = display.site_root()
+    rows = [
+        {
+            "Module": f"{m.number}. {m.title}",
+            "Participants": f'<a href="{root}{DOWNLOADS}/{m.slug}-exercises.ipynb" download>'
+            f"{m.slug}-exercises.ipynb</a>",
+            "Trainers": f'<a href="{root}{DOWNLOADS}/{m.slug}-solutions.ipynb" download>'
+            f"{m.slug}-solutions.ipynb</a>",
+        }
+        for m in modules(paths)
+    ]
+    return display.table(pd.DataFrame(rows), html_columns=("Participants", "Trainers"))
+
+
+_SOLUTION_START = re.compile(r"^```\{solution-start\}", re.M)
+_SOLUTION_END = re.compile(r"^```\{solution-end\}", re.M)
+
+
+def student_notebook(nb):
+    """A copy of a module notebook without its solution blocks (directive cells included)."""
+    import copy
+
+    out = copy.deepcopy(nb)
+    cells, inside = [], False
+    for cell in out.cells:
+        source = cell.source
+        if cell.cell_type == "markdown" and _SOLUTION_START.search(source):
+            inside = True
+            continue
+        if cell.cell_type == "markdown" and _SOLUTION_END.search(source):
+            inside = False
+            cells.append(_blank_answer_cell())
+            continue
+        if not inside:
+            cells.append(cell)
+    out.cells = cells
+    return out
+
+
+def _blank_answer_cell():
+    import nbformat
+
+    return nbformat.v4.new_code_cell("# Your answer here\n")
+
+
+def write_notebooks(paths: Paths | None = None) -> list[Path]:
+    """The participants' and trainers' notebooks of every module, without outputs."""
+    import jupytext
+    import nbformat
+
+    paths = paths or Paths.here()
+    target = paths.book / "_extra" / DOWNLOADS
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for m in modules(paths):
+        nb = jupytext.read(m.template)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = cell.source.replace("{{ title }}", m.title)
+        nb.metadata.pop("kb_workshop", None)
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        for name, version in (
+            (f"{m.slug}-solutions.ipynb", nb),
+            (f"{m.slug}-exercises.ipynb", student_notebook(nb)),
+        ):
+            text = nbformat.writes(version)
+            path = target / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written

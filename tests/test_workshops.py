@@ -1,0 +1,62 @@
+"""Workshop modules: objectives, minutes, exercises with hidden solutions, runnable notebooks."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import papermill as pm
+import pytest
+
+from kb import workshops
+from kb.paths import Paths
+
+from .conftest import ROOT
+
+
+def test_agenda_sums_the_modules_minutes(site):
+    mods = workshops.modules(Paths(ROOT))
+    assert len(mods) >= 3
+    page = (site / "_generated" / "workshops" / "agenda.html").read_text(encoding="utf-8")
+    teach = sum(m.teaching_minutes for m in mods)
+    practise = sum(m.exercise_minutes for m in mods)
+    assert re.search(rf'<td class="kb-num">{teach}</td><td class="kb-num">{practise}</td>', page)
+    for m in mods:
+        assert f'href="{m.slug}.html"' in page
+
+
+@pytest.mark.parametrize("slug", ["m1", "m2", "m3"])
+def test_module_page_has_objectives_exercises_and_hidden_solutions(site, slug):
+    page = (site / "_generated" / "workshops" / f"{slug}.html").read_text(encoding="utf-8")
+    assert "Learning objectives." in page and "Prerequisites." in page
+    assert "Instructor notes" in page
+    exercises = page.count('class="admonition exercise"')
+    solutions = re.findall(r'<details class="admonition solution[^"]*"', page)
+    assert exercises >= 2 and len(solutions) == exercises
+
+
+@pytest.mark.parametrize("slug", ["m1", "m2", "m3"])
+def test_every_solution_runs_with_papermill(site, slug, tmp_path, monkeypatch, built_project):
+    monkeypatch.setenv("KB_ROOT", str(built_project))
+    notebook = site / "workshops" / f"{slug}-solutions.ipynb"
+    executed = pm.execute_notebook(
+        str(notebook),
+        str(tmp_path / "out.ipynb"),
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == []
+    assert sum(1 for c in executed.cells if c.cell_type == "code" and c.outputs) >= 3
+
+
+def test_participants_notebooks_hold_no_solutions(site):
+    for slug in ("m1", "m2", "m3"):
+        student = nbformat.read(site / "workshops" / f"{slug}-exercises.ipynb", as_version=4)
+        full = nbformat.read(site / "workshops" / f"{slug}-solutions.ipynb", as_version=4)
+        sources = "\n".join(c.source for c in student.cells)
+        assert "solution-start" not in sources
+        assert sources.count("# Your answer here") >= 2
+        assert len(student.cells) < len(full.cells)
+        assert all(not c.get("outputs") for c in full.cells if c.cell_type == "code")
