@@ -30,9 +30,9 @@ def test_module_page_has_objectives_exercises_and_hidden_solutions(site, slug):
     page = (site / "_generated" / "workshops" / f"{slug}.html").read_text(encoding="utf-8")
     assert "Learning objectives." in page and "Prerequisites." in page
     assert "Instructor notes" in page
-    exercises = page.count('class="admonition exercise"')
-    solutions = re.findall(r'<details class="admonition solution[^"]*"', page)
-    assert exercises >= 2 and len(solutions) == exercises
+    exercises = page.count('<div class="exercise admonition"')
+    solutions = page.count('<div class="solution dropdown admonition"')  # hidden until opened
+    assert exercises >= 2 and solutions == exercises
 
 
 @pytest.mark.parametrize("slug", ["m1", "m2", "m3"])
@@ -56,7 +56,8 @@ def test_participants_notebooks_hold_no_solutions(site):
         student = nbformat.read(site / "workshops" / f"{slug}-exercises.ipynb", as_version=4)
         full = nbformat.read(site / "workshops" / f"{slug}-solutions.ipynb", as_version=4)
         sources = "\n".join(c.source for c in student.cells)
-        assert "solution-start" not in sources
+        assert "solution-start" not in sources and "Instructor notes" not in sources
+        assert sources.count("### Exercise ") >= 2 and "{exercise-start}" not in sources
         assert sources.count("# Your answer here") >= 2
         assert len(student.cells) < len(full.cells)
         assert all(not c.get("outputs") for c in full.cells if c.cell_type == "code")

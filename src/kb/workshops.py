@@ -111,35 +111,69 @@ def downloads_table(paths: Paths | None = None):
     return display.table(pd.DataFrame(rows), html_columns=("Participants", "Trainers"))
 
 
-_SOLUTION_START = re.compile(r"^```\{solution-start\}", re.M)
-_SOLUTION_END = re.compile(r"^```\{solution-end\}", re.M)
+_SOLUTION = re.compile(r"```\{solution-start\}.*?```(?P<body>.*?)```\{solution-end\}\s*```", re.S)
+_START = re.compile(r"```\{solution-start\}[^`]*```", re.S)
+_END = re.compile(r"```\{solution-end\}\s*```", re.S)
+_INSTRUCTOR = re.compile(r"```\{admonition\} Instructor notes.*?\n```", re.S)
 
 
 def student_notebook(nb):
-    """A copy of a module notebook without its solution blocks (directive cells included)."""
+    """A copy of a module notebook with every solution block replaced by an empty answer cell.
+
+    Solution directives may share a Markdown cell with the surrounding exercise text, so the
+    cells are cut at the directives rather than dropped whole.
+    """
     import copy
+
+    import nbformat
 
     out = copy.deepcopy(nb)
     cells, inside = [], False
     for cell in out.cells:
-        source = cell.source
-        if cell.cell_type == "markdown" and _SOLUTION_START.search(source):
-            inside = True
+        if cell.cell_type != "markdown":
+            if not inside:
+                cells.append(cell)
             continue
-        if cell.cell_type == "markdown" and _SOLUTION_END.search(source):
+        text = _INSTRUCTOR.sub("", cell.source)  # trainers' notes stay in the trainers' copy
+        if inside and (end := _END.search(text)):
+            text = text[end.end() :]
             inside = False
-            cells.append(_blank_answer_cell())
-            continue
-        if not inside:
-            cells.append(cell)
+            cells.append(nbformat.v4.new_code_cell("# Your answer here\n"))
+        if (start := _START.search(text)) and not _END.search(text[start.end() :]):
+            text = text[: start.start()]
+            inside = True
+        if text.strip():
+            cells.append(nbformat.v4.new_markdown_cell(text.strip() + "\n"))
     out.cells = cells
+    for number, cell in enumerate(out.cells):
+        cell["id"] = f"cell-{number}"
     return out
 
 
-def _blank_answer_cell():
-    import nbformat
+_EXERCISE_START = re.compile(r"```\{exercise-start\}\s*\n(?::[^\n]*\n)*```")
+_EXERCISE_END = re.compile(r"```\{exercise-end\}\s*```")
 
-    return nbformat.v4.new_code_cell("# Your answer here\n")
+
+def plain_notebook(nb):
+    """Replace the book's exercise/solution directives by headings Jupyter shows as text."""
+    number = 0
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        text = cell.source
+
+        def heading(_match):
+            nonlocal number
+            number += 1
+            return f"### Exercise {number}"
+
+        text = _EXERCISE_START.sub(heading, text)
+        text = _EXERCISE_END.sub("", text)
+        text = _START.sub("**Solution**", text)
+        text = _END.sub("", text)
+        cell.source = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    nb.cells = [c for c in nb.cells if c.cell_type != "markdown" or c.source.strip()]
+    return nb
 
 
 def write_notebooks(paths: Paths | None = None) -> list[Path]:
@@ -157,14 +191,17 @@ def write_notebooks(paths: Paths | None = None) -> list[Path]:
             if cell.cell_type == "markdown":
                 cell.source = cell.source.replace("{{ title }}", m.title)
         nb.metadata.pop("kb_workshop", None)
+        for number, cell in enumerate(nb.cells):
+            cell["id"] = f"cell-{number}"  # stable ids: unchanged templates, unchanged files
         nb.metadata["kernelspec"] = {
             "name": "python3",
             "display_name": "Python 3",
             "language": "python",
         }
+        student = student_notebook(nb)
         for name, version in (
-            (f"{m.slug}-solutions.ipynb", nb),
-            (f"{m.slug}-exercises.ipynb", student_notebook(nb)),
+            (f"{m.slug}-solutions.ipynb", plain_notebook(nb)),
+            (f"{m.slug}-exercises.ipynb", plain_notebook(student)),
         ):
             text = nbformat.writes(version)
             path = target / name
