@@ -294,9 +294,22 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
         clean = force or not structure_stamp.exists() or structure_stamp.read_text() != structure
         if clean:
             shutil.rmtree(work, ignore_errors=True)
-        run_sphinx(paths, work, full=clean)
+        # The English site and each edition are separate Sphinx processes: run them side by side.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1 + len(EDITIONS)) as pool:
+            english = pool.submit(run_sphinx, paths, work, full=clean)
+            futures = {lang: pool.submit(build_edition, paths, lang, clean) for lang in EDITIONS}
+            problems = []
+            for future in (english, *futures.values()):
+                try:
+                    future.result()
+                except KbError as exc:
+                    problems += exc.lines
+            if problems:
+                raise KbError(problems)
         staged = work / "_build" / "html"
-        editions = {lang: build_edition(paths, lang, clean) for lang in EDITIONS}
+        editions = {lang: future.result() for lang, future in futures.items()}
         structure_stamp.write_text(structure)
         report.sphinx_ran = True
     write_redirect(paths, staged)
