@@ -12,33 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from kb.paths import ignore_outputs
+
 ROOT = Path(__file__).resolve().parents[1]
 KB = str(Path(sys.executable).with_name("kb"))
-_SKIP = {
-    ".venv",
-    "_build",
-    ".kb-cache",
-    "dist",
-    ".git",
-    "node_modules",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-}
-_SKIP_IN_BOOK = {"_generated", "_extra", "references.bib"}
-
-
-def IGNORE(folder: str, names: list[str]) -> set[str]:
-    """Build outputs and caches; `_generated` only where the book puts it (not in locales/)."""
-    skipped = {n for n in names if n in _SKIP}
-    if Path(folder).name == "book":
-        skipped |= {n for n in names if n in _SKIP_IN_BOOK}
-    return skipped
 
 
 def copy_project(target: Path, source: Path = ROOT) -> Path:
     """A clean copy of the project's sources in `target` (no venv, build outputs or caches)."""
-    shutil.copytree(source, target, ignore=IGNORE)
+    shutil.copytree(source, target, ignore=ignore_outputs)
     return target
 
 

@@ -25,28 +25,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from kb.paths import Paths
-
-_SKIP = {
-    ".venv",
-    "_build",
-    ".kb-cache",
-    "dist",
-    ".git",
-    "node_modules",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-}
-_SKIP_IN_BOOK = {"_generated", "_extra", "references.bib"}
-
-
-def IGNORE(folder: str, names: list[str]) -> set[str]:
-    """Build outputs and caches; `_generated` only where the book puts it (not in locales/)."""
-    skipped = {n for n in names if n in _SKIP}
-    if Path(folder).name == "book":
-        skipped |= {n for n in names if n in _SKIP_IN_BOOK}
-    return skipped
+from kb.paths import Paths, ignore_outputs
 
 
 def _kb(root: Path, *args: str) -> tuple[float, str]:
@@ -125,7 +104,7 @@ def _stock_build(root: Path) -> float:
 def build_figures(source: Path) -> list[tuple[str, float, str]]:
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
         root = Path(tmp) / "project"
-        shutil.copytree(source, root, ignore=IGNORE)
+        shutil.copytree(source, root, ignore=ignore_outputs)
         rows = []
         t, out = _kb(root, "build")
         rows.append(("clean build (English + Russian editions)", t, _executed(out)))

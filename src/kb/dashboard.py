@@ -122,10 +122,7 @@ def trend_figure(
             ),
         )
     latest = data.sort_values("year").groupby("country").tail(1).sort_values("country")
-    parts = [
-        f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} ({int(r.year)})"
-        for r in latest.itertuples()
-    ]
+    parts = display.values_phrase(latest, meta.unit, snap)
     description = t(
         "Line chart: {title} ({unit}) for the five countries, {first}–{last}. Latest values: "
         "{values}.",
@@ -133,7 +130,7 @@ def trend_figure(
         unit=meta.unit,
         first=int(data.year.min()),
         last=int(data.year.max()),
-        values="; ".join(parts),
+        values=parts,
     )
     sources = [s for v in data.source.unique() for s in v.split(";")]
     return charts.Figure(chart, data, description, sources, snap, label=indicator)
@@ -149,16 +146,13 @@ def latest_figure(
     if data.empty:
         return None
     chart = charts.bars(data, t("{title}, latest year", title=meta.title), meta.unit, snap, lang)
-    parts = [
-        f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} ({int(r.year)})"
-        for r in data.itertuples()
-    ]
+    parts = display.values_phrase(data, meta.unit, snap)
     missing = sorted(set(snap.countries.iso3) - set(data.country))
     text = t(
         "Bar chart of the latest values: {title} ({unit}): {values}.",
         title=meta.title,
         unit=meta.unit,
-        values="; ".join(parts),
+        values=parts,
     )
     if missing:
         text += t(

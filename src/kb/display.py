@@ -81,3 +81,11 @@ def note(text: str, kind: str = "note") -> HTML:
 
 def paragraph(text: str) -> HTML:
     return HTML(f"<p>{esc(text)}</p>")
+
+
+def values_phrase(frame: pd.DataFrame, unit: str, snapshot: Snapshot) -> str:
+    """`Kazakhstan 1.3 (2020); Kyrgyz Republic 6.9 (2020)` for descriptions of charts."""
+    return "; ".join(
+        f"{snapshot.country_name(r.country)} {number(r.value, unit)} ({int(r.year)})"
+        for r in frame.itertuples()
+    )

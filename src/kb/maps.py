@@ -82,16 +82,13 @@ def choropleth(
         .transform_filter("isValid(datum.properties.value)")
     )
     chart = (outline + shaded).project("mercator").properties(width=500, height=300)
-    parts = [
-        f"{snap.country_name(r.country, lang)} {display.number(r.value, meta.unit)} ({int(r.year)})"
-        for r in latest.itertuples()
-    ]
+    parts = display.values_phrase(latest, meta.unit, snap)
     missing = [snap.country_name(c, lang) for c in snap.countries.iso3 if c not in by_country.index]
     text = t(
         "Map of the five countries shaded by {title} ({unit}): {values}.",
         title=meta.title,
         unit=meta.unit,
-        values="; ".join(parts),
+        values=parts,
     )
     if missing:
         text += t(" Grey: not reported ({names}).", names=", ".join(missing))

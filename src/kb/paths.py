@@ -93,3 +93,29 @@ class Paths:
     @property
     def toc(self) -> Path:
         return self.root / "_toc.yml"
+
+
+_OUTPUTS = {
+    ".venv",
+    "_build",
+    ".kb-cache",
+    "dist",
+    ".git",
+    "node_modules",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+}
+_BOOK_OUTPUTS = {"_generated", "_extra", "references.bib"}
+
+
+def ignore_outputs(folder: str, names: list[str]) -> set[str]:
+    """`shutil.copytree` filter for a clean copy of the project's sources.
+
+    Skips build outputs and caches; `_generated` only where the book puts it, so the
+    `locales/ru/LC_MESSAGES/_generated/` catalogues are copied.
+    """
+    skipped = {n for n in names if n in _OUTPUTS}
+    if Path(folder).name == "book":
+        skipped |= {n for n in names if n in _BOOK_OUTPUTS}
+    return skipped
