@@ -127,6 +127,24 @@ def run_sphinx(
         raise KbError(problems or ["jupyter-book build failed:", *tail])
 
 
+_CHART_FILE = re.compile(r"charts/([\w.-]+\.(?:csv|svg))")
+
+
+def prune_chart_files(paths: Paths) -> int:
+    """Delete chart downloads no executed page links to any more (old versions after edits)."""
+    folder = paths.book / "_extra" / "charts"
+    if not folder.exists():
+        return 0
+    used: set[str] = set()
+    for lang in ("en", *EDITIONS):
+        for nb in paths.generated_for(lang).rglob("*.ipynb"):
+            used.update(_CHART_FILE.findall(nb.read_text(encoding="utf-8")))
+    stale = [f for f in folder.iterdir() if f.name not in used]
+    for f in stale:
+        f.unlink()
+    return len(stale)
+
+
 def write_redirect(paths: Paths, html: Path) -> None:
     """`index.html` → the root page named in `_toc.yml` (works from disk too)."""
     import yaml
@@ -275,6 +293,7 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
             jobs += pages.jobs(snap, lang=lang)
         done = execute.execute(jobs, paths, force=force, progress=progress)
         report.executed, report.skipped = done.ran, done.skipped
+        prune_chart_files(paths)
     work = paths.build / ".work"
     digest = site_inputs_hash(paths)
     stamp = paths.build / ".site.sha256"

@@ -54,7 +54,18 @@ def _language_switch(app, pagename, templatename, context, doctree) -> None:
     context["body"] = link + context["body"]
 
 
+def _preload_chart_bundle(app, pagename, templatename, context, doctree) -> None:
+    """On pages with charts, fetch the chart bundle while the page is still being parsed."""
+    if 'class="kb-chart"' not in (context.get("body") or ""):
+        return
+    href = "../" * pagename.count("/") + "vendor/vega-bundle.js"
+    context["metatags"] = (context.get("metatags") or "") + (
+        f'<link rel="preload" href="{href}" as="script">'
+    )
+
+
 def setup(app):
+    app.connect("html-page-context", _preload_chart_bundle)
     app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", _fix_citation_list_role)
     app.connect("html-page-context", _strip_thebe, priority=900)
