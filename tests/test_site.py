@@ -50,3 +50,10 @@ def test_every_page_is_at_most_150_kb(site):
 def test_twenty_or_more_projects_in_the_catalogue(site):
     page = (site / "_generated" / "projects" / "catalogue.html").read_text(encoding="utf-8")
     assert page.count('id="prj-') >= 20
+
+
+def test_benefits_and_objectives_page_shows_evidence_or_says_none(site):
+    page = (site / "_generated" / "programme" / "evidence.html").read_text(encoding="utf-8")
+    assert page.count('<p class="kb-item">') == 10
+    assert page.count("No indicator in the snapshot can evidence this item.") == 1  # run-off
+    assert page.count('<figure class="kb-chart">') == 9

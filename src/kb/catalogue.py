@@ -109,10 +109,18 @@ def outcome_evidence(outcome: str, snapshot: Snapshot | None = None, lang: str |
                 "we could read report no measure of it."
             )
         )
+    return evidence_table(linked, snap, lang)
+
+
+def evidence_table(
+    indicator_ids: list[str], snapshot: Snapshot | None = None, lang: str | None = None
+):
+    """Latest value per country (with its year) of each indicator, and the sources."""
+    snap = snapshot or load()
     reg = indicators.registry(snap)
     rows = []
     names = [snap.country_name(c, lang) for c in snap.countries.iso3]
-    for ind in linked:
+    for ind in indicator_ids:
         meta = reg[ind]
         latest = indicators.latest(ind, snap).set_index("country")
         row = {t("Indicator"): meta.title, t("Unit"): meta.unit}
@@ -125,3 +133,37 @@ def outcome_evidence(outcome: str, snapshot: Snapshot | None = None, lang: str |
         row[t("Source")] = display.source_link(";".join(meta.sources), snap)
         rows.append(row)
     return display.table(pd.DataFrame(rows), html_columns=(t("Source"),), numeric=tuple(names))
+
+
+KINDS = {
+    "benefit": "Global benefit",
+    "objective": "Environmental objective",
+    "development": "Development objective",
+}
+
+
+def objectives_evidence(snapshot: Snapshot | None = None, lang: str | None = None) -> list:
+    """For each benefit and objective: its name, the indicators that speak to it, a chart.
+
+    Where no indicator in the snapshot can evidence an item, the page says so plainly.
+    """
+    snap = snapshot or load()
+    ru = i18n.language() == "ru"
+    out = []
+    for row in snap.objectives.itertuples(index=False):
+        title = row.title_ru if ru else row.title
+        out.append(
+            display.HTML(
+                f'<p class="kb-item"><strong>{display.esc(t(KINDS[row.kind]))}: '
+                f"{display.esc(title)}</strong></p>"
+            )
+        )
+        linked = [i for i in str(row.indicators or "").split(";") if i]
+        if not linked:
+            out.append(display.note(t("No indicator in the snapshot can evidence this item.")))
+            continue
+        out.append(evidence_table(linked, snap, lang))
+        figure = dashboard.trend_figure(linked[0], snap, lang)
+        if figure is not None:
+            out.append(figure)
+    return out

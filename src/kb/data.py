@@ -38,6 +38,7 @@ class Snapshot:
     projects: pd.DataFrame
     financing: pd.DataFrame
     timeline: pd.DataFrame
+    objectives: pd.DataFrame
 
     def __repr__(self) -> str:
         return "<Snapshot of data/>"
@@ -231,7 +232,15 @@ def _rule_problems(data_dir: Path) -> list[str]:
     problems: list[str] = []
     t = {
         n: _rows(data_dir, n)
-        for n in ("sources", "countries", "outcomes", "indicators", "observations", "projects")
+        for n in (
+            "sources",
+            "countries",
+            "outcomes",
+            "indicators",
+            "observations",
+            "projects",
+            "objectives",
+        )
     }
     source_ids = {r.get("id") for r in t["sources"]}
     countries = {r.get("iso3") for r in t["countries"]}
@@ -252,6 +261,10 @@ def _rule_problems(data_dir: Path) -> list[str]:
     check_list("indicators", "outcomes", outcomes, "outcome id (see data/outcomes.csv)", False)
     check_list("projects", "source", source_ids, "source id (see data/sources.csv)")
     check_list("projects", "countries", countries | {"TUR"}, "country code")
+    indicator_ids = {r.get("id") for r in t["indicators"]}
+    check_list(
+        "objectives", "indicators", indicator_ids, "indicator id (see data/indicators.csv)", False
+    )
 
     bounds = {
         r["id"]: (_number(r.get("min_value")), _number(r.get("max_value")), r.get("unit"))

@@ -60,6 +60,11 @@ RU: dict[str, str] = {
     "No indicator in the snapshot can evidence this outcome group; the public sources we could "
     "read report no measure of it.": "Ни один показатель в наборе данных не может подтвердить эту группу результатов; "
     "в доступных нам открытых источниках нет её измерения.",
+    "Global benefit": "Глобальная выгода",
+    "Environmental objective": "Экологическая цель",
+    "Development objective": "Цель развития",
+    "No indicator in the snapshot can evidence this item.": "Ни один показатель в наборе данных не может это подтвердить.",
+    "Indicators for the benefits and objectives": "Показатели для выгод и целей",
     # maps
     "Map of the five countries shaded by {title} ({unit}): {values}.": "Карта пяти стран, окрашенных по показателю «{title}» ({unit}): {values}.",
     " Grey: not reported ({names}).": " Серым: нет данных ({names}).",

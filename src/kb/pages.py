@@ -49,6 +49,7 @@ SINGLE_PAGES = (
     ("home.md", "home", "CACILM Knowledge Base"),
     ("timeline.md", "programme/timeline", "Timeline and duration"),
     ("financing.md", "programme/financing", "Financing"),
+    ("evidence.md", "programme/evidence", "Indicators for the benefits and objectives"),
     ("projects.md", "projects/catalogue", "Projects by country"),
     ("indicators.md", "indicators/catalogue", "Indicator catalogue"),
     ("sources.md", "reference/sources", "Data sources"),

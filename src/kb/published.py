@@ -44,7 +44,15 @@ def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
         projects[col] = projects[col].astype("Int64")
     projects.to_csv(target / "projects.csv", index=False, float_format="%.0f")
     out.append(target / "projects.csv")
-    for name in ("sources", "countries", "observations", "financing", "timeline", "outcomes"):
+    for name in (
+        "sources",
+        "countries",
+        "observations",
+        "financing",
+        "timeline",
+        "outcomes",
+        "objectives",
+    ):
         shutil.copy2(paths.data / f"{name}.csv", target / f"{name}.csv")
         out.append(target / f"{name}.csv")
     descriptor = json.loads((paths.data / "datapackage.json").read_text(encoding="utf-8"))
