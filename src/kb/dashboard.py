@@ -132,7 +132,7 @@ def trend_figure(
         last=int(data.year.max()),
         values=parts,
     )
-    sources = [s for v in data.source.unique() for s in v.split(";")]
+    sources = display.source_ids(data)
     return charts.Figure(chart, data, description, sources, snap, label=indicator)
 
 
@@ -147,7 +147,7 @@ def latest_figure(
         return None
     chart = charts.bars(data, t("{title}, latest year", title=meta.title), meta.unit, snap, lang)
     parts = display.values_phrase(data, meta.unit, snap)
-    missing = sorted(set(snap.countries.iso3) - set(data.country))
+    missing = display.missing_countries(data, snap)
     text = t(
         "Bar chart of the latest values: {title} ({unit}): {values}.",
         title=meta.title,
@@ -157,9 +157,9 @@ def latest_figure(
     if missing:
         text += t(
             " No value reported for {names}.",
-            names=", ".join(snap.country_name(c, lang) for c in missing),
+            names=", ".join(missing),
         )
-    sources = [s for v in data.source.unique() for s in v.split(";")]
+    sources = display.source_ids(data)
     return charts.Figure(chart, data, text, sources, snap, label=f"{indicator}-latest")
 
 

@@ -89,3 +89,14 @@ def values_phrase(frame: pd.DataFrame, unit: str, snapshot: Snapshot) -> str:
         f"{snapshot.country_name(r.country)} {number(r.value, unit)} ({int(r.year)})"
         for r in frame.itertuples()
     )
+
+
+def source_ids(frame: pd.DataFrame) -> list[str]:
+    """Distinct source ids of a frame whose `source` cells may hold `;`-separated lists."""
+    return list(dict.fromkeys(s for v in frame.source for s in str(v).split(";") if s))
+
+
+def missing_countries(frame: pd.DataFrame, snapshot: Snapshot) -> list[str]:
+    """Names of the countries (in snapshot order) that have no row in `frame`."""
+    have = set(frame.country)
+    return [snapshot.country_name(c) for c in snapshot.countries.iso3 if c not in have]

@@ -83,7 +83,7 @@ def choropleth(
     )
     chart = (outline + shaded).project("mercator").properties(width=500, height=300)
     parts = display.values_phrase(latest, meta.unit, snap)
-    missing = [snap.country_name(c, lang) for c in snap.countries.iso3 if c not in by_country.index]
+    missing = display.missing_countries(latest, snap)
     text = t(
         "Map of the five countries shaded by {title} ({unit}): {values}.",
         title=meta.title,
@@ -92,7 +92,7 @@ def choropleth(
     )
     if missing:
         text += t(" Grey: not reported ({names}).", names=", ".join(missing))
-    sources = [s for v in latest.source for s in v.split(";")] + [BOUNDARY_SOURCE]
+    sources = display.source_ids(latest) + [BOUNDARY_SOURCE]
     return charts.Figure(chart, latest, text, sources, snap, label=f"map-{indicator}")
 
 
@@ -186,7 +186,7 @@ def choropleth_selector(
         "drop-down (grey: not reported). Values: {values}.",
         values=listed,
     )
-    sources = list(dict.fromkeys(s for v in values.source for s in v.split(";")))
+    sources = display.source_ids(values)
     return charts.Figure(
         chart, values, text, sources + [BOUNDARY_SOURCE], snap, label="map-selector"
     )

@@ -89,10 +89,6 @@ def summary(snapshot: Snapshot | None = None) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _source_ids(f: pd.DataFrame) -> list[str]:
-    return list(dict.fromkeys(s for v in f.source for s in v.split(";")))
-
-
 def country_figure(snapshot: Snapshot | None = None, lang: str | None = None) -> charts.Figure:
     """Stacked bars: number of projects per country, by strength of the CACILM link."""
     snap = snapshot or load()
@@ -137,7 +133,7 @@ def country_figure(snapshot: Snapshot | None = None, lang: str | None = None) ->
         chart,
         data[["name", "link", "projects"]],
         text,
-        _source_ids(rows),
+        display.source_ids(rows),
         snap,
         label="projects-by-country",
     )
@@ -181,7 +177,7 @@ def agency_figure(snapshot: Snapshot | None = None) -> charts.Figure:
         chart,
         data[["lead_agency", "phase_name", "projects"]],
         text,
-        _source_ids(f),
+        display.source_ids(f),
         snap,
         label="projects-by-agency",
     )
