@@ -81,13 +81,17 @@ def country_scale(snapshot: Snapshot, lang: str | None = None) -> alt.Scale:
 # ---------------------------------------------------------------- figures
 
 
-def _site_root() -> str:
-    """Relative path from the page being executed to the site root (set by `kb execute`)."""
-    return os.environ.get("KB_SITE_ROOT", "")
+def _charts_root() -> str:
+    """Relative path from the page being executed to the folder holding `charts/`.
+
+    Every edition links to the one `charts/` folder at the top of the site (set by `kb execute`),
+    so the Russian edition does not carry a second copy of the downloads.
+    """
+    return os.environ.get("KB_CHARTS_ROOT", os.environ.get("KB_SITE_ROOT", ""))
 
 
 def _downloads_dir() -> Path:
-    return Paths.here().book / "_extra" / "charts"
+    return Paths.here().charts
 
 
 def _safe_json(obj) -> str:
@@ -132,7 +136,7 @@ class Figure:
             self.data.to_csv(csv_path, index=False)
         if not svg_path.exists():
             svg_path.write_text(vlc.vegalite_to_svg(spec, vl_version=VL_VERSION), encoding="utf-8")
-        base = f"{_site_root()}charts/"
+        base = f"{_charts_root()}charts/"
         return base + csv_path.name, base + svg_path.name
 
     def credits_html(self) -> str:

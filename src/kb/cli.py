@@ -99,7 +99,7 @@ def build(force: bool = typer.Option(False, help="Re-execute and rebuild every p
     report = run(Paths.here(), force=force, progress=sys.stderr.isatty())
     _print_execution(report.executed, report.skipped)
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in report.steps.items())
-    state = "site rebuilt" if report.sphinx_ran else "site already up to date"
+    state = "site rebuilt" if report.published else "site already up to date"
     typer.echo(f"{state}: _build/html/index.html ({steps}; total {time.perf_counter() - t:.1f} s)")
 
 
@@ -133,6 +133,7 @@ def clean() -> None:
         paths.generated,
         paths.cache,
         paths.book / "_extra",
+        paths.charts,
         paths.book / "references.bib",
         paths.root / "dist",
     ):
@@ -140,7 +141,7 @@ def clean() -> None:
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
-    typer.echo("removed _build/, book/_generated/, book/_extra/, .kb-cache/, dist/")
+    typer.echo("removed _build/, book/_generated/, book/_extra/, book/_charts/, .kb-cache/, dist/")
 
 
 @app.command()

@@ -14,7 +14,10 @@ import html
 import json
 import os
 import re
+import sys
 import time
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +120,17 @@ def postprocess(nb, job: Job):
 _KERNEL = None
 """This worker's warm kernel: pandas, altair and kb stay imported between pages."""
 
+WARM_UP = """
+import gc
+import IPython.display
+from kb import catalogue, charts, dashboard, data, display, indicators, maps, programme, projects
+from kb import workshops
+gc.freeze()
+"""
+"""Run once in each worker's kernel before its first page. `gc.freeze()` moves the imported
+modules out of the collector's reach, so the `%reset -f` between pages (which runs a full
+collection) stays cheap."""
+
 
 def _kernel(root: Path):
     """Start (once per worker process) the kernel that runs this worker's pages."""
@@ -126,16 +140,106 @@ def _kernel(root: Path):
 
         from jupyter_client.manager import KernelManager
 
-        _KERNEL = KernelManager(kernel_name="python3")
+        class KeptKernel(KernelManager):
+            """Hands out one client that stays connected from page to page (see `_kept_client`)."""
+
+            kept = None
+
+            def client(self, **kwargs):
+                if self.kept is None:
+                    self.kept = _kept_client(super().client(**kwargs))
+                return self.kept
+
+        _KERNEL = KeptKernel(kernel_name="python3")
         _KERNEL.start_kernel(cwd=str(root), env={**os.environ, "KB_VALIDATED": "1"})
         Finalize(_KERNEL, _KERNEL.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
     return _KERNEL
+
+
+def _kept_client(client):
+    """Make a kernel client reusable: nbclient starts a new one per notebook and waits for it to
+    be ready, which always costs a 0.2 s wait for silence on its output channel; on a warm kernel
+    that is a third of a small page. This client starts its channels and checks the kernel once."""
+    start, wait = client.start_channels, client.wait_for_ready
+    state = {"ready": False}
+
+    def start_channels(*args, **kwargs):
+        if not client.channels_running:
+            start(*args, **kwargs)
+
+    def wait_for_ready(timeout=None):
+        if not state["ready"]:
+            wait(timeout=timeout)
+            state["ready"] = True
+
+    client.start_channels, client.wait_for_ready = start_channels, wait_for_ready
+    return client
+
+
+def _warm_up(root: str) -> None:
+    """Worker start-up: import the page tools, start the kernel and import kb inside it.
+
+    Runs while the parent validates `data/`. Best effort: if warming fails, the first page starts
+    the kernel itself and reports any real error with its template and cell.
+    """
+    log = Paths(Path(root)).cache / "logs" / "kernels.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as handle:  # kernel start-up chatter: a log file, not the terminal
+        os.dup2(handle.fileno(), 2)
+    import jupytext  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    try:
+        client = _kernel(Path(root)).client()
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        client.execute_interactive(WARM_UP, timeout=120, output_hook=lambda _msg: None)
+    except Exception as exc:  # noqa: BLE001 - see docstring: the first page reports real errors
+        print(f"kb: kernel warm-up failed: {exc}", file=sys.stderr)
+
+
+def _started() -> bool:
+    """A no-op task: submitting it makes the pool spawn (and warm) its workers now."""
+    return True
+
+
+WORKERS = os.cpu_count() or 1
+"""Pages run side by side, one per core. (With a kept kernel client a worker hardly waits on its
+kernel; a third worker on two cores was measured slower: its kernel start-up costs more than the
+idle time it fills.)"""
+
+
+class Workers:
+    """Worker processes with warm kernels, started early so kernel start-up overlaps validation.
+
+    Use as a context manager; closing it shuts the kernels down.
+    """
+
+    def __init__(self, root: Path, count: int | None = None):
+        self.count = max(1, count or WORKERS)
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.count, initializer=_warm_up, initargs=(str(root),)
+        )
+        for _ in range(self.count):
+            self.pool.submit(_started)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _drop_kernel() -> None:
     """After a failure, start the next page in a fresh kernel."""
     global _KERNEL
     if _KERNEL is not None:
+        if _KERNEL.kept is not None:
+            _KERNEL.kept.stop_channels()
         _KERNEL.shutdown_kernel(now=True)
         _KERNEL = None
 
@@ -161,6 +265,28 @@ def _code_cell_number(template: Path, failing_source: str) -> int | None:
     return code.index(failing_source) + 1 if failing_source in code else None
 
 
+SKIP_TAG = "skip-execution"
+"""Cells with this tag are shown on the page but not run by the build (as in myst-nb); used for
+a workshop solution that starts a second kernel. `make test` runs them in the trainers' notebook."""
+
+
+def _blank_unexecuted(nb) -> list[str]:
+    """Empty the `skip-execution` cells (the kernel skips empty cells); returns their sources."""
+    sources = []
+    for cell in nb.cells:
+        if SKIP_TAG in cell.metadata.get("tags", []):
+            sources.append(cell.source)
+            cell.source = ""
+    return sources
+
+
+def _restore_unexecuted(nb, sources: list[str]) -> None:
+    """Give the `skip-execution` cells back their code, with no output."""
+    skipped = [c for c in nb.cells if SKIP_TAG in c.metadata.get("tags", [])]
+    for cell, source in zip(skipped, sources, strict=True):
+        cell.source, cell.outputs, cell.execution_count = source, [], None
+
+
 def _run(job: Job, root: str) -> tuple[str, float, str | None]:
     """Execute one page in this (worker) process; returns (name, seconds, error line or None)."""
     import jupytext
@@ -180,6 +306,7 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
     missing_file.unlink(missing_ok=True)
     env = {
         "KB_SITE_ROOT": job.site_root(),
+        "KB_CHARTS_ROOT": job.charts_root(),
         "KB_ROOT": str(paths.root),
         "KB_PAGE": job.output,
         "KB_VALIDATED": "1",
@@ -201,11 +328,7 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
         "language": "python",
     }
     partial = out.with_suffix(".partial.ipynb")
-    # Kernel start-up chatter goes to a log file, not the author's terminal.
-    log = paths.cache / "logs" / "kernels.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as handle:
-        os.dup2(handle.fileno(), 2)
+    shown_only = _blank_unexecuted(nb)
     try:
         executed = pm.execute_notebook(
             nb,
@@ -247,6 +370,7 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
             time.perf_counter() - started,
             f"book/templates/{job.template}: {type(exc).__name__}: {first}",
         )
+    _restore_unexecuted(executed, shown_only)
     nbformat.write(postprocess(executed, job), str(partial))
     partial.replace(out)
     untranslated = (
@@ -265,30 +389,52 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
     return job.name, time.perf_counter() - started, None
 
 
+def outdated(jobs: list[Job], paths: Paths, force: bool = False) -> list[Job]:
+    """The pages whose recorded inputs changed (all of them with `force`), in running order.
+
+    Translations come first, so their Sphinx builds can start while the English pages still run;
+    within a language the slowest pages (by their last run) come first, so no worker sits idle
+    waiting on one long page at the end.
+    """
+    shared = shared_inputs_hash(paths)
+    data = deps.digests(paths.data)
+    todo = [job for job in jobs if force or not _fresh(job, paths, shared, data)]
+    return sorted(todo, key=lambda job: (job.lang == "en", -_last_seconds(job, paths)))
+
+
+def _last_seconds(job: Job, paths: Paths) -> float:
+    try:
+        return float(json.loads(_stamp(job, paths).read_text(encoding="utf-8"))["seconds"])
+    except (OSError, ValueError, KeyError):
+        return 0.0
+
+
 def execute(
     jobs: list[Job],
     paths: Paths | None = None,
     force: bool = False,
-    workers: int | None = None,
+    workers: Workers | int | None = None,
     progress: bool = True,
+    on_done: Callable[[str], None] | None = None,
 ) -> ExecutionReport:
-    """Execute every page whose inputs changed; raise KbError naming each failing cell."""
+    """Execute every page whose inputs changed; raise KbError naming each failing cell.
+
+    `workers` is a started `Workers` pool (the build starts it before validating) or a count.
+    `on_done(lang)` is called as soon as every outdated page of that language ran without error.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     paths = paths or Paths.here()
     shared = shared_inputs_hash(paths)
     data = deps.digests(paths.data)
-    report = ExecutionReport()
-    todo = []
-    for job in jobs:
-        if not force and _fresh(job, paths, shared, data):
-            report.skipped.append(job.name)
-        else:
-            _stamp(job, paths).unlink(missing_ok=True)
-            todo.append(job)
+    todo = outdated(jobs, paths, force)
+    report = ExecutionReport(skipped=[job.name for job in jobs if job not in todo])
     if not todo:
         return report
-    workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    for job in todo:
+        _stamp(job, paths).unlink(missing_ok=True)
+    own = not isinstance(workers, Workers)
+    pool = Workers(paths.root, min(workers or WORKERS, len(todo))) if own else workers
     columns = [
         TextColumn("[bold]executing[/]"),
         BarColumn(),
@@ -296,28 +442,35 @@ def execute(
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
     ]
-    with (
-        Progress(*columns, disable=not progress, transient=True) as bar,
-        ProcessPoolExecutor(max_workers=workers) as pool,
-    ):
-        task = bar.add_task("", total=len(todo))
-        futures = {pool.submit(_run, job, str(paths.root)): job for job in todo}
-        for future in as_completed(futures):
-            job = futures[future]
-            name, seconds, error = future.result()
-            bar.update(task, advance=1, description=name)
-            report.ran[name] = seconds
-            if error:
-                report.errors.append(error)
-            else:
-                keys = json.loads(_deps_file(job, paths).read_text(encoding="utf-8"))
-                stamp = _stamp(job, paths)
-                stamp.parent.mkdir(parents=True, exist_ok=True)
-                stamp.write_text(
-                    json.dumps(
-                        {"hash": job_hash(job, paths, shared, data, keys), "deps": keys}, indent=1
-                    )
-                )
+    try:
+        with Progress(*columns, disable=not progress, transient=True) as bar:
+            task = bar.add_task("", total=len(todo))
+            futures = {pool.pool.submit(_run, job, str(paths.root)): job for job in todo}
+            waiting = Counter(job.lang for job in todo)
+            for future in as_completed(futures):
+                job = futures[future]
+                name, seconds, error = future.result()
+                bar.update(task, advance=1, description=name)
+                report.ran[name] = seconds
+                if error:
+                    report.errors.append(error)
+                    continue
+                _save_stamp(job, paths, shared, data, seconds)
+                waiting[job.lang] -= 1
+                if on_done and not waiting[job.lang] and not report.errors:
+                    on_done(job.lang)
+    finally:
+        if own:
+            pool.close()
     if report.errors:
         raise KbError(sorted(report.errors))
     return report
+
+
+def _save_stamp(job: Job, paths: Paths, shared: str, data: dict[str, str], seconds: float):
+    """Record the page's input hash, the data keys it read and how long it took."""
+    keys = json.loads(_deps_file(job, paths).read_text(encoding="utf-8"))
+    stamp = _stamp(job, paths)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    record = {"hash": job_hash(job, paths, shared, data, keys), "deps": keys, "seconds": seconds}
+    stamp.write_text(json.dumps(record, indent=1))

@@ -37,6 +37,10 @@ class Job:
         """Relative URL from this page to the site root (`_generated/countries/kaz` → `../../`)."""
         return "../" * (len(Path("_generated", self.output).parts) - 1)
 
+    def charts_root(self) -> str:
+        """Relative URL to the top of the whole site, where the shared `charts/` folder is."""
+        return self.site_root() + ("" if self.lang == "en" else "../")
+
     def context(self) -> dict:
         return {
             "title": self.title,

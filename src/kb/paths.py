@@ -74,6 +74,14 @@ class Paths:
         return self.book / "_extra" / "vendor"
 
     @property
+    def charts(self) -> Path:
+        """Chart downloads (CSV, SVG) written by executed pages, published as `charts/`.
+
+        Not under `_extra`: Sphinx never deletes an extra file it copied once, so old versions
+        would pile up in the site; publishing mirrors this folder exactly instead."""
+        return self.book / "_charts"
+
+    @property
     def build(self) -> Path:
         return self.root / "_build"
 
@@ -106,7 +114,7 @@ _OUTPUTS = {
     ".pytest_cache",
     ".ruff_cache",
 }
-_BOOK_OUTPUTS = {"_generated", "_extra", "references.bib"}
+_BOOK_OUTPUTS = {"_generated", "_extra", "_charts", "references.bib"}
 
 
 def ignore_outputs(folder: str, names: list[str]) -> set[str]:

@@ -1,0 +1,238 @@
+"""The site's editions: English at the root, each translation in its own folder.
+
+Each edition is one Jupyter Book (Sphinx) build: the English one reads `book/` directly; a
+translated one reads a mirror of `book/` holding its own executed pages and is translated through
+the gettext catalogues in `locales/`. Each build is incremental and skipped altogether when none
+of its inputs changed, and every Sphinx warning becomes a `file:line: message` error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.errors import KbError
+from kb.paths import Paths
+
+EDITIONS = ("ru",)
+"""Translated editions, published in `_build/html/<lang>/` from the same sources and data."""
+
+EDITION_TITLES = {"ru": "База знаний CACILM"}
+
+
+_WARNING = re.compile(
+    r"^(?P<file>/[^:]+?)(?::(?P<line>\d+))?: (?P<kind>WARNING|ERROR|CRITICAL): (?P<msg>.*)$"
+)
+
+
+def _sphinx_problems(output: str, paths: Paths) -> list[str]:
+    """Sphinx warnings as `file:line: message`, paths relative to the project."""
+    problems = []
+    for raw in output.splitlines():
+        m = _WARNING.match(raw.strip())
+        if m:
+            file = m.group("file").replace(str(paths.root) + "/", "")
+            line = m.group("line") or "1"
+            problems.append(f"{file}:{line}: {m.group('msg')}")
+        elif "WARNING:" in raw or "ERROR:" in raw or "Exception occurred" in raw:
+            problems.append(raw.strip().replace(str(paths.root) + "/", ""))
+    return list(dict.fromkeys(problems))
+
+
+def run_sphinx(
+    paths: Paths,
+    work: Path,
+    full: bool = False,
+    source: Path | None = None,
+    config: Path | None = None,
+    toc: Path | None = None,
+) -> None:
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [
+        str(exe),
+        "build",
+        str(source or paths.book),
+        "--config",
+        str(config or paths.config),
+        "--toc",
+        str(toc or paths.toc),
+        "--path-output",
+        str(work),
+        "-W",
+        "-n",
+        "--keep-going",
+        "-q",
+    ]
+    if full:
+        cmd.append("--all")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.root, env=env)
+    if proc.returncode != 0:
+        problems = _sphinx_problems(proc.stdout + "\n" + proc.stderr, paths)
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+        raise KbError(problems or ["jupyter-book build failed:", *tail])
+
+
+def sync_tree(source: Path, target: Path, skip: tuple[str, ...]) -> None:
+    """Make `target` mirror `source` (except the `skip` folders), copying only what changed.
+
+    Unchanged files keep their modification times, so Sphinx's incremental build stays valid.
+    `skip` holds paths relative to `source`, e.g. `_generated` or `_extra/vendor`.
+    """
+    skipped = [Path(s).parts for s in skip]
+
+    def ignored(rel: Path) -> bool:
+        return any(rel.parts[: len(parts)] == parts for parts in skipped)
+
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = set()
+    for src in source.rglob("*"):
+        rel = src.relative_to(source)
+        if ignored(rel):
+            continue
+        wanted.add(rel)
+        dst = target / rel
+        if src.is_dir():
+            dst.mkdir(parents=True, exist_ok=True)
+        elif (
+            not dst.exists()
+            or dst.stat().st_size != src.stat().st_size
+            or (dst.read_bytes() != src.read_bytes())
+        ):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    for dst in sorted(target.rglob("*"), reverse=True):
+        rel = dst.relative_to(target)
+        if ignored(rel) or rel in wanted:
+            continue
+        if dst.is_dir():
+            shutil.rmtree(dst)
+        else:
+            dst.unlink()
+
+
+def edition_config(paths: Paths, lang: str) -> Path:
+    """The edition's `_config.yml`: the English one plus its language and catalogues."""
+    import yaml
+
+    from kb import i18n
+
+    config = yaml.safe_load(paths.config.read_text(encoding="utf-8"))
+    config["title"] = EDITION_TITLES.get(lang, config["title"])
+    i18n.set_language(lang)
+    html = config.setdefault("html", {})
+    html["extra_footer"] = (
+        "<p>"
+        + i18n.t(
+            "Every figure comes from the sourced snapshot in <code>data/</code>; every chart names its "
+            "source and licence."
+        )
+        + "</p>"
+    )
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_config["language"] = lang
+    sphinx_config["locale_dirs"] = [str(paths.locales)]
+    theme = sphinx_config.setdefault("html_theme_options", {})
+    theme["search_bar_text"] = i18n.t("Search the knowledge base…")
+    i18n.set_language("en")
+    target = paths.edition(lang) / "_config.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    return target
+
+
+def edition_toc(paths: Paths, lang: str) -> Path:
+    """The table of contents with its part captions in the edition's language."""
+    import yaml
+
+    from kb import i18n
+
+    toc = yaml.safe_load(paths.toc.read_text(encoding="utf-8"))
+    i18n.set_language(lang)
+    for part in toc.get("parts", []):
+        if "caption" in part:
+            part["caption"] = i18n.t(part["caption"])
+    i18n.set_language("en")
+    target = paths.edition(lang) / "_toc.yml"
+    text = yaml.safe_dump(toc, allow_unicode=True, sort_keys=False)
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    return target
+
+
+MIRROR_SKIPS = ("_generated", "templates", "_charts")
+"""Not mirrored into a translation's source: its own pages go to its `_generated/`; chart
+downloads are not read by Sphinx (every edition links to the site's one `charts/` folder)."""
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One edition's Sphinx build: where its sources, configuration and output live."""
+
+    paths: Paths
+    lang: str = "en"
+
+    @property
+    def work(self) -> Path:
+        if self.lang == "en":
+            return self.paths.build / ".work"
+        return self.paths.edition(self.lang) / "work"
+
+    @property
+    def html(self) -> Path:
+        return self.work / "_build" / "html"
+
+    @property
+    def _stamp(self) -> Path:
+        return self.paths.build / f".sphinx-{self.lang}.sha256"
+
+    def sources(self) -> tuple[Path, Path, Path]:
+        """The book folder, `_config.yml` and `_toc.yml` this edition is built from."""
+        if self.lang == "en":
+            return self.paths.book, self.paths.config, self.paths.toc
+        source = self.paths.edition(self.lang) / "book"
+        sync_tree(self.paths.book, source, skip=MIRROR_SKIPS)
+        return source, edition_config(self.paths, self.lang), edition_toc(self.paths, self.lang)
+
+    def inputs_hash(self, source: Path, config: Path, toc: Path) -> str:
+        """Hash of everything this Sphinx build reads."""
+        files = [config, toc]
+        if self.lang != "en":
+            files += sorted(p for p in self.paths.locales.rglob("*.po") if p.is_file())
+        files += sorted(
+            p
+            for p in source.rglob("*")
+            if p.is_file()
+            and not {"templates", "_charts"} & set(p.relative_to(source).parts)
+            and ".partial." not in p.name
+        )
+        h = hashlib.sha256()
+        for f in files:
+            h.update(str(f.relative_to(self.paths.root)).encode())
+            h.update(f.read_bytes())
+        return h.hexdigest()
+
+    def build(self, clean: bool) -> str:
+        """Build the edition unless its inputs are unchanged; returns the inputs' hash."""
+        source, config, toc = self.sources()
+        digest = self.inputs_hash(source, config, toc)
+        fresh = self._stamp.exists() and self._stamp.read_text() == digest
+        if fresh and not clean and self.html.is_dir():
+            return digest
+        self._stamp.unlink(missing_ok=True)
+        if clean:
+            shutil.rmtree(self.work, ignore_errors=True)
+        run_sphinx(self.paths, self.work, full=clean, source=source, config=config, toc=toc)
+        self._stamp.write_text(digest)
+        return digest
+
+    def up_to_date(self) -> bool:
+        return self._stamp.exists() and self.html.is_dir()
