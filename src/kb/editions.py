@@ -137,7 +137,10 @@ def edition_config(paths: Paths, lang: str) -> Path:
     )
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["language"] = lang
-    sphinx_config["locale_dirs"] = [str(paths.locales)]
+    # Relative to the edition's source folder, so the configuration does not depend on where
+    # the project lives (a moved copy must not rebuild).
+    source = paths.edition(lang) / "book"
+    sphinx_config["locale_dirs"] = [os.path.relpath(paths.locales, source)]
     theme = sphinx_config.setdefault("html_theme_options", {})
     theme["search_bar_text"] = i18n.t("Search the knowledge base…")
     i18n.set_language("en")
