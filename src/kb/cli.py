@@ -80,13 +80,17 @@ def execute(
         workers=workers or None,
         progress=sys.stderr.isatty(),
     )
-    _print_execution(report.ran, report.skipped)
+    _print_execution(report.ran, report.skipped, report.same_output)
 
 
-def _print_execution(ran: dict, skipped: list) -> None:
+def _print_execution(ran: dict, skipped: list, same: list) -> None:
     for name, seconds in sorted(ran.items(), key=lambda kv: -kv[1]):
-        typer.echo(f"  executed {name:<28} {seconds:6.1f} s")
-    typer.echo(f"notebooks: {len(ran)} executed, {len(skipped)} unchanged")
+        note = " (same output as before)" if name in same else ""
+        typer.echo(f"  executed {name:<28} {seconds:6.1f} s{note}")
+    typer.echo(
+        f"notebooks: {len(ran)} executed, {len(skipped)} unchanged; "
+        f"{len(same)} of the executed gave the same output as before"
+    )
 
 
 @app.command()
@@ -97,7 +101,7 @@ def build(force: bool = typer.Option(False, help="Re-execute and rebuild every p
 
     t = time.perf_counter()
     report = run(Paths.here(), force=force, progress=sys.stderr.isatty())
-    _print_execution(report.executed, report.skipped)
+    _print_execution(report.executed, report.skipped, report.same_output)
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in report.steps.items())
     state = "site rebuilt" if report.published else "site already up to date"
     typer.echo(f"{state}: _build/html/index.html ({steps}; total {time.perf_counter() - t:.1f} s)")

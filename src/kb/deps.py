@@ -13,7 +13,11 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _READS: set[str] = set()
 
@@ -29,6 +33,28 @@ def uses(*keys: str) -> None:
 def reset() -> None:
     """Forget recorded keys (a warm kernel runs several pages in turn)."""
     _READS.clear()
+
+
+def remembered(snapshot, key, compute: Callable[[], T]) -> T:
+    """`compute()` once per snapshot and key; every call records the data keys it read.
+
+    A warm kernel runs many pages that ask for the same computations; a cached answer must still
+    tell each page what data it depends on, or a later edit would leave that page stale.
+    """
+    memo = snapshot.__dict__.setdefault("_remembered", {})
+    if key not in memo:
+        outer = set(_READS)
+        _READS.clear()
+        try:
+            value = compute()
+        finally:
+            used = set(_READS)
+            _READS.clear()
+            _READS.update(outer | used)
+        memo[key] = (value, used)
+    value, used = memo[key]
+    _READS.update(used)
+    return value
 
 
 def reads() -> list[str]:

@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import KbError
@@ -45,38 +45,14 @@ def _sphinx_problems(output: str, paths: Paths) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def run_sphinx(
-    paths: Paths,
-    work: Path,
-    full: bool = False,
-    source: Path | None = None,
-    config: Path | None = None,
-    toc: Path | None = None,
-) -> None:
-    exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [
-        str(exe),
-        "build",
-        str(source or paths.book),
-        "--config",
-        str(config or paths.config),
-        "--toc",
-        str(toc or paths.toc),
-        "--path-output",
-        str(work),
-        "-W",
-        "-n",
-        "--keep-going",
-        "-q",
-    ]
-    if full:
-        cmd.append("--all")
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.root, env=env)
-    if proc.returncode != 0:
-        problems = _sphinx_problems(proc.stdout + "\n" + proc.stderr, paths)
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
-        raise KbError(problems or ["jupyter-book build failed:", *tail])
+def sphinx_command(work: Path, source: Path, config: Path, toc: Path, full: bool) -> list[str]:
+    """`jupyter-book build` of one edition, run by `kb.sphinx_runner` (waits to be told to build).
+
+    Warnings are errors (`-W`), every reference must resolve (`-n`), and all of them are
+    reported at once (`--keep-going`)."""
+    cmd = [sys.executable, "-m", "kb.sphinx_runner", str(source), "--config", str(config)]
+    cmd += ["--toc", str(toc), "--path-output", str(work), "-W", "-n", "--keep-going", "-q"]
+    return cmd + (["--all"] if full else [])
 
 
 def sync_tree(source: Path, target: Path, skip: tuple[str, ...]) -> None:
@@ -176,12 +152,18 @@ MIRROR_SKIPS = ("_generated", "templates", "_charts")
 downloads are not read by Sphinx (every edition links to the site's one `charts/` folder)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Edition:
-    """One edition's Sphinx build: where its sources, configuration and output live."""
+    """One edition's Sphinx build: its sources and output, and the Sphinx process building it.
+
+    `start()` sets Sphinx up in the background while pages are still executing; `finish()` then
+    builds if the edition's inputs changed (or stops the waiting process if they did not).
+    """
 
     paths: Paths
     lang: str = "en"
+    _runner: subprocess.Popen | None = field(default=None, repr=False)
+    _clean: bool = False
 
     @property
     def work(self) -> Path:
@@ -205,8 +187,9 @@ class Edition:
         sync_tree(self.paths.book, source, skip=MIRROR_SKIPS)
         return source, edition_config(self.paths, self.lang), edition_toc(self.paths, self.lang)
 
-    def inputs_hash(self, source: Path, config: Path, toc: Path) -> str:
+    def inputs_hash(self) -> str:
         """Hash of everything this Sphinx build reads."""
+        source, config, toc = self.sources()
         files = [config, toc]
         if self.lang != "en":
             files += sorted(p for p in self.paths.locales.rglob("*.po") if p.is_file())
@@ -223,19 +206,48 @@ class Edition:
             h.update(f.read_bytes())
         return h.hexdigest()
 
-    def build(self, clean: bool) -> str:
-        """Build the edition unless its inputs are unchanged; returns the inputs' hash."""
+    def fresh(self, digest: str | None = None) -> bool:
+        """True when the last build of these very inputs succeeded and its output is there."""
+        digest = digest or self.inputs_hash()
+        stamp = self._stamp
+        return stamp.exists() and stamp.read_text() == digest and self.html.is_dir()
+
+    def start(self, clean: bool = False) -> None:
+        """Start Sphinx now (imports, set-up); it builds when `finish()` says so."""
         source, config, toc = self.sources()
-        digest = self.inputs_hash(source, config, toc)
-        fresh = self._stamp.exists() and self._stamp.read_text() == digest
-        if fresh and not clean and self.html.is_dir():
-            return digest
-        self._stamp.unlink(missing_ok=True)
+        self._clean = clean
         if clean:
             shutil.rmtree(self.work, ignore_errors=True)
-        run_sphinx(self.paths, self.work, full=clean, source=source, config=config, toc=toc)
+        self._runner = subprocess.Popen(
+            sphinx_command(self.work, source, config, toc, full=clean),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=self.paths.root,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+
+    def finish(self) -> str:
+        """Build the edition unless its inputs are unchanged; returns the inputs' hash."""
+        digest = self.inputs_hash()
+        if self.fresh(digest) and not self._clean:
+            self.stop()
+            return digest
+        if self._runner is None:
+            self.start()
+        self._stamp.unlink(missing_ok=True)
+        runner, self._runner = self._runner, None
+        output, _ = runner.communicate("build\n")
+        if runner.returncode != 0:
+            problems = _sphinx_problems(output, self.paths)
+            tail = output.strip().splitlines()[-3:]
+            raise KbError(problems or ["jupyter-book build failed:", *tail])
         self._stamp.write_text(digest)
         return digest
 
-    def up_to_date(self) -> bool:
-        return self._stamp.exists() and self.html.is_dir()
+    def stop(self) -> None:
+        """Let a waiting Sphinx process go without building (after a failure elsewhere)."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.communicate("stop\n")

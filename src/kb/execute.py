@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from kb import deps
 from kb.errors import KbError
@@ -35,6 +36,7 @@ class ExecutionReport:
     """What `execute` did: pages run (with seconds) and pages skipped as up to date."""
 
     ran: dict[str, float] = field(default_factory=dict)
+    same_output: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -100,8 +102,17 @@ def _template_line(template: Path, source: str) -> int | None:
     return None
 
 
+BUILD_TAG = "kb-build"
+"""Cells the build adds around a template (page set-up, saving what data it read); they hold
+machine-specific paths and are dropped from the executed page."""
+
+
 def postprocess(nb, job: Job):
-    """Hide code and parameter cells, fill `{{ name }}` placeholders in Markdown cells."""
+    """Drop the build's own cells, hide code and parameter cells, fill `{{ name }}`
+    placeholders in Markdown cells, and record the template (not its text) as papermill's input."""
+    nb.cells = [c for c in nb.cells if BUILD_TAG not in c.metadata.get("tags", [])]
+    nb.metadata.setdefault("papermill", {})["input_path"] = f"book/templates/{job.template}"
+    nb.metadata["papermill"].pop("output_path", None)
     context = {k: html.escape(v, quote=False) for k, v in job.context().items()}
     for cell in nb.cells:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
@@ -127,8 +138,8 @@ from kb import catalogue, charts, dashboard, data, display, indicators, maps, pr
 from kb import workshops
 gc.freeze()
 """
-"""Run once in each worker's kernel before its first page. `gc.freeze()` moves the imported
-modules out of the collector's reach, so the `%reset -f` between pages (which runs a full
+"""Run once in each worker's kernel before its first page (while the build validates `data/`):
+imports, then `gc.freeze()`, which moves the imported modules out of the collector's reach, so the `%reset -f` between pages (which runs a full
 collection) stays cheap."""
 
 
@@ -217,6 +228,11 @@ class Workers:
     """
 
     def __init__(self, root: Path, count: int | None = None):
+        # Imported once here, the forked workers share them instead of importing each.
+        import jupytext  # noqa: F401
+        import nbformat  # noqa: F401
+        import papermill  # noqa: F401
+
         self.count = max(1, count or WORKERS)
         self.pool = ProcessPoolExecutor(
             max_workers=self.count, initializer=_warm_up, initargs=(str(root),)
@@ -254,7 +270,7 @@ def _page_setup_cell(env: dict[str, str], lang: str):
         "import kb.deps\nkb.deps.reset()\n"
         f"import kb.i18n\nkb.i18n.reset()\nkb.i18n.set_language({lang!r})"
     )
-    return nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
+    return nbformat.v4.new_code_cell(source, metadata={"tags": [BUILD_TAG]})
 
 
 def _code_cell_number(template: Path, failing_source: str) -> int | None:
@@ -287,8 +303,18 @@ def _restore_unexecuted(nb, sources: list[str]) -> None:
         cell.source, cell.outputs, cell.execution_count = source, [], None
 
 
-def _run(job: Job, root: str) -> tuple[str, float, str | None]:
-    """Execute one page in this (worker) process; returns (name, seconds, error line or None)."""
+class PageRun(NamedTuple):
+    """One page's run: how long it took, its error line if it failed, and whether its output is
+    the same as before (then the file is left untouched)."""
+
+    name: str
+    seconds: float
+    error: str | None
+    same_output: bool = False
+
+
+def _run(job: Job, root: str) -> PageRun:
+    """Execute one page in this (worker) process."""
     import jupytext
     import nbformat
     import papermill as pm
@@ -319,7 +345,7 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
     nb.cells.append(
         nbformat.v4.new_code_cell(
             "import kb.deps\nimport kb.i18n\nkb.deps.dump()\nkb.i18n.dump_missing()",
-            metadata={"tags": ["remove-cell"]},
+            metadata={"tags": [BUILD_TAG]},
         )
     )
     nb.metadata["kernelspec"] = {
@@ -356,7 +382,7 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
         message = str(exc.evalue).splitlines()[0] if exc.evalue else ""
         partial.unlink(missing_ok=True)
         cell = f"cell {number}" if number else "a hidden set-up cell"
-        return (
+        return PageRun(
             job.name,
             time.perf_counter() - started,
             f"{where}: {cell} ({params}) raised {exc.ename}: {message}",
@@ -365,19 +391,24 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
         _drop_kernel()
         partial.unlink(missing_ok=True)
         first = str(exc).splitlines()[0] if str(exc) else ""
-        return (
+        return PageRun(
             job.name,
             time.perf_counter() - started,
             f"book/templates/{job.template}: {type(exc).__name__}: {first}",
         )
     _restore_unexecuted(executed, shown_only)
-    nbformat.write(postprocess(executed, job), str(partial))
-    partial.replace(out)
+    text = nbformat.writes(without_run_details(postprocess(executed, job)))
+    same = out.exists() and out.read_text(encoding="utf-8") == text
+    if same:  # untouched, so Sphinx does not read and write the page again
+        partial.unlink(missing_ok=True)
+    else:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(out)
     untranslated = (
         json.loads(missing_file.read_text(encoding="utf-8")) if missing_file.exists() else []
     )
     if untranslated:
-        return (
+        return PageRun(
             job.name,
             time.perf_counter() - started,
             "; ".join(
@@ -386,7 +417,34 @@ def _run(job: Job, root: str) -> tuple[str, float, str | None]:
                 for m in untranslated
             ),
         )
-    return job.name, time.perf_counter() - started, None
+    return PageRun(job.name, time.perf_counter() - started, None, same)
+
+
+def without_run_details(nb):
+    """Drop run times, number the executed cells 1, 2, … and the cells `cell-0`, `cell-1`, ….
+
+    All of these vary from run to run (a warm kernel keeps counting from the previous page), so without
+    this a page re-run after an edit that does not touch what it shows would still be a new
+    file, and Sphinx would read and write it again.
+    """
+    timings = ("start_time", "end_time", "duration")
+    for key in timings:
+        nb.metadata.get("papermill", {}).pop(key, None)
+    number = 0
+    for position, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{position}"  # jupytext makes up random ones
+        cell.metadata.pop("execution", None)
+        for key in timings:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if cell.cell_type != "code":
+            continue
+        if cell.execution_count is not None:
+            number += 1
+            cell.execution_count = number
+        for output in cell.get("outputs", []):
+            if "execution_count" in output:
+                output["execution_count"] = cell.execution_count
+    return nb
 
 
 def outdated(jobs: list[Job], paths: Paths, force: bool = False) -> list[Job]:
@@ -449,12 +507,14 @@ def execute(
             waiting = Counter(job.lang for job in todo)
             for future in as_completed(futures):
                 job = futures[future]
-                name, seconds, error = future.result()
+                name, seconds, error, same = future.result()
                 bar.update(task, advance=1, description=name)
                 report.ran[name] = seconds
                 if error:
                     report.errors.append(error)
                     continue
+                if same:
+                    report.same_output.append(name)
                 _save_stamp(job, paths, shared, data, seconds)
                 waiting[job.lang] -= 1
                 if on_done and not waiting[job.lang] and not report.errors:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from kb import i18n
+from kb import deps, i18n
 from kb.data import Snapshot, load
 
 BASELINE_YEAR = 2006
@@ -175,8 +175,13 @@ def _split(value) -> tuple[str, ...]:
 
 
 def registry(snapshot: Snapshot | None = None) -> dict[str, Indicator]:
-    """Every indicator, raw then derived, by id."""
+    """Every indicator, raw then derived, by id (in the page's language)."""
     snap = snapshot or load()
+    key = ("registry", i18n.language())
+    return dict(deps.remembered(snap, key, lambda: _registry(snap)))
+
+
+def _registry(snap: Snapshot) -> dict[str, Indicator]:
     ru = i18n.language() == "ru"
     out: dict[str, Indicator] = {}
     for r in snap.indicators.itertuples(index=False):
@@ -215,6 +220,11 @@ def table(snapshot: Snapshot | None = None, ids: list[str] | None = None) -> pd.
     Only the observations needed are read, so a page depends on just those indicators.
     """
     snap = snapshot or load()
+    key = ("table", i18n.language(), None if ids is None else tuple(sorted(set(ids))))
+    return deps.remembered(snap, key, lambda: _table(snap, ids)).copy()
+
+
+def _table(snap: Snapshot, ids: list[str] | None) -> pd.DataFrame:
     reg = registry(snap)
     wanted = set(reg) if ids is None else set(ids)
     derived = [d for d in DERIVATIONS if d.id in wanted and d.id in reg]

@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import time
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ class BuildReport:
     steps: dict[str, float] = field(default_factory=dict)
     executed: dict[str, float] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    same_output: list[str] = field(default_factory=list)
     published: bool = False
 
 
@@ -90,8 +92,8 @@ def all_jobs(snap, paths: Paths) -> list:
     return jobs
 
 
-def _pages_to_run(paths: Paths, force: bool) -> int:
-    """How many pages this build will execute (0 when none, or when data/ cannot be read)."""
+def _pages_to_run(paths: Paths, force: bool) -> Counter:
+    """How many pages of each language this build will execute (none if data/ is unreadable)."""
     from kb import execute, pages
     from kb.data import load
 
@@ -99,8 +101,8 @@ def _pages_to_run(paths: Paths, force: bool) -> int:
         snap = load(paths.data, check=False)
         jobs = pages.jobs(snap) + [j for lang in EDITIONS for j in pages.jobs(snap, lang=lang)]
     except Exception:  # noqa: BLE001 - unreadable data: validation reports it, no kernels needed
-        return 0
-    return len(execute.outdated(jobs, paths, force))
+        return Counter()
+    return Counter(job.lang for job in execute.outdated(jobs, paths, force))
 
 
 def _structure_changed(paths: Paths) -> tuple[bool, str]:
@@ -114,9 +116,9 @@ def _structure_changed(paths: Paths) -> tuple[bool, str]:
 def build(paths: Paths | None = None, force: bool = False, progress: bool = True) -> BuildReport:
     """`make book`: every step, failing loudly and leaving the published site untouched.
 
-    Each translated edition's Sphinx build starts as soon as its own pages are executed, while
-    the English pages still run; the English build follows. A failure anywhere raises KbError
-    before anything is published.
+    Sphinx processes set themselves up while the pages run; each translated edition is built as
+    soon as its own pages are executed, while the English pages still run, and the English
+    edition follows. A failure anywhere raises KbError before anything is published.
     """
     from kb import execute, published
     from kb.data import load
@@ -128,47 +130,57 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
     editions = {lang: Edition(paths, lang) for lang in ("en", *EDITIONS)}
     sphinx: dict[str, Future] = {}
     # Start the kernels first, so their start-up overlaps validation and the assets.
-    count = _pages_to_run(paths, force)
-    with ThreadPoolExecutor(max_workers=len(editions)) as threads:
+    to_run = _pages_to_run(paths, force)
+    count = sum(to_run.values())
+    try:
+        with ThreadPoolExecutor(max_workers=len(editions)) as threads:
 
-        def start_sphinx(lang: str) -> None:
-            """A translation's pages are all executed: build its site now, beside the rest."""
-            if lang != "en" and lang not in sphinx:
-                sphinx[lang] = threads.submit(editions[lang].build, clean)
+            def finish_sphinx(lang: str) -> None:
+                """A translation's pages are all executed: build it now, beside the rest."""
+                if lang != "en" and lang not in sphinx:
+                    sphinx[lang] = threads.submit(editions[lang].finish)
 
-        with (
-            execute.Workers(paths.root, min(count, execute.WORKERS))
-            if count
-            else nullcontext() as workers
-        ):
-            with _timed(report, "validate"):
-                validate_data(paths)
-            snap = load(paths.data, check=False)
-            with _timed(report, "assets"):
-                prepare_assets(paths)
-            with _timed(report, "execute"):
-                done = execute.execute(
-                    all_jobs(snap, paths),
-                    paths,
-                    force=force,
-                    progress=progress,
-                    workers=workers,
-                    on_done=start_sphinx,
-                )
-                report.executed, report.skipped = done.ran, done.skipped
-        prune_chart_files(paths)  # publishing mirrors `charts/` exactly
-        with _timed(report, "sphinx"):
-            for lang in EDITIONS:
-                start_sphinx(lang)
-            sphinx["en"] = threads.submit(editions["en"].build, clean)
-            problems, digests = [], {}
-            for lang, future in sphinx.items():
-                try:
-                    digests[lang] = future.result()
-                except KbError as exc:
-                    problems += exc.lines
-            if problems:
-                raise KbError(problems)
+            with (
+                execute.Workers(paths.root, min(count, execute.WORKERS))
+                if count
+                else nullcontext() as workers
+            ):
+                with _timed(report, "validate"):
+                    validate_data(paths)
+                snap = load(paths.data, check=False)
+                with _timed(report, "assets"):
+                    prepare_assets(paths)
+                # Sphinx sets itself up while the pages run, for each edition to be rebuilt.
+                for lang, edition in editions.items():
+                    if clean or to_run[lang] or not edition.fresh():
+                        edition.start(clean)
+                with _timed(report, "execute"):
+                    done = execute.execute(
+                        all_jobs(snap, paths),
+                        paths,
+                        force=force,
+                        progress=progress,
+                        workers=workers,
+                        on_done=finish_sphinx,
+                    )
+                    report.executed, report.skipped = done.ran, done.skipped
+                    report.same_output = done.same_output
+            prune_chart_files(paths)  # publishing mirrors `charts/` exactly
+            with _timed(report, "sphinx"):
+                for lang in EDITIONS:
+                    finish_sphinx(lang)
+                sphinx["en"] = threads.submit(editions["en"].finish)
+                problems, digests = [], {}
+                for lang, future in sphinx.items():
+                    try:
+                        digests[lang] = future.result()
+                    except KbError as exc:
+                        problems += exc.lines
+                if problems:
+                    raise KbError(problems)
+    finally:
+        for edition in editions.values():
+            edition.stop()  # Sphinx processes still waiting after a failure
     (paths.build / ".structure.sha256").write_text(structure)
     digest = _site_digest(paths, digests)
     stamp = paths.build / ".site.sha256"

@@ -8,6 +8,7 @@ get the full one. Both go to `book/_extra/workshops/` and so into the site's `wo
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,6 +177,10 @@ def plain_notebook(nb):
     return nb
 
 
+KINDS = ("solutions", "exercises")
+"""The trainers' and the participants' notebook of each module."""
+
+
 def write_notebooks(paths: Paths | None = None) -> list[Path]:
     """The participants' and trainers' notebooks of every module, without outputs."""
     import jupytext
@@ -184,6 +189,18 @@ def write_notebooks(paths: Paths | None = None) -> list[Path]:
     paths = paths or Paths.here()
     target = paths.book / "_extra" / DOWNLOADS
     target.mkdir(parents=True, exist_ok=True)
+    found = sorted(paths.templates.glob("workshop_m*.md"))
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for template in found:
+        digest.update(template.name.encode() + template.read_bytes())
+    stamp = paths.cache / "workshop-notebooks.sha256"
+    names = [f"{t.stem.removeprefix('workshop_')}-{kind}.ipynb" for t in found for kind in KINDS]
+    if (
+        stamp.exists()
+        and stamp.read_text() == digest.hexdigest()
+        and all((target / name).exists() for name in names)
+    ):
+        return [target / name for name in names]  # unchanged templates: the same notebooks
     written = []
     for m in modules(paths):
         nb = jupytext.read(m.template)
@@ -200,12 +217,14 @@ def write_notebooks(paths: Paths | None = None) -> list[Path]:
         }
         student = student_notebook(nb)
         for name, version in (
-            (f"{m.slug}-solutions.ipynb", plain_notebook(nb)),
-            (f"{m.slug}-exercises.ipynb", plain_notebook(student)),
+            (f"{m.slug}-{KINDS[0]}.ipynb", plain_notebook(nb)),
+            (f"{m.slug}-{KINDS[1]}.ipynb", plain_notebook(student)),
         ):
             text = nbformat.writes(version)
             path = target / name
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 path.write_text(text, encoding="utf-8")
             written.append(path)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest.hexdigest())
     return written
