@@ -117,3 +117,20 @@ def test_change_since_baseline_leaves_missing_baseline_missing():
     # SDG 15.3.1 is reported for 2015 and 2019 only: there is no 2006 baseline to compare with.
     assert frame.change.isna().all()
     assert set(frame.country) == {"KAZ", "KGZ", "TKM", "UZB"}
+
+
+def test_remembered_tables_still_record_what_each_page_reads():
+    """A warm kernel reuses computed tables; every page must still record its data keys."""
+    from kb import deps
+
+    snap = load(ROOT / "data")
+    deps.reset()
+    first = indicators.table(snap, ["agricultural_land_per_person_ha"])
+    recorded = set(deps.reads())
+    assert {"obs:agricultural_land_pct", "obs:land_area_km2", "obs:population"} <= recorded
+    deps.reset()
+    again = indicators.table(snap, ["agricultural_land_per_person_ha"])
+    assert set(deps.reads()) == recorded
+    pd.testing.assert_frame_equal(first, again)
+    again.loc[0, "value"] = -1.0  # callers get their own copy
+    assert indicators.table(snap, ["agricultural_land_per_person_ha"]).loc[0, "value"] != -1.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import time
 
 import nbformat
@@ -160,3 +161,36 @@ def test_data_edit_reaches_page_and_download(edited_site):
     assert row.value.tolist() == [1.4321]
     page = (site / "_generated" / "countries" / "kaz.html").read_text(encoding="utf-8")
     assert '"value":1.4321' in page
+
+
+def test_data_edit_reruns_dependent_pages_only_and_republishes_charts_exactly(built_copy):
+    generated = built_copy / "book" / "_generated"
+    before = {p: p.stat().st_mtime_ns for p in generated.rglob("*.ipynb")}
+    path = built_copy / "data" / "observations.csv"
+    text = path.read_text(encoding="utf-8")
+    old = next(ln for ln in text.splitlines() if ln.startswith("forest_area_pct,KAZ,2020,"))
+    value = old.split(",")[3]
+    path.write_text(text.replace(old, old.replace(value, f"{float(value) + 0.01:.6g}")), "utf-8")
+    result = run_kb(built_copy, "build")
+    assert result.returncode == 0, result.stderr
+    executed = set(re.findall(r"^  executed (\S+)", result.stdout, flags=re.M))
+    assert {
+        "countries/kaz",
+        "countries/kgz",
+        "ru/countries/kaz",
+        "indicators/catalogue",
+    } <= executed
+    assert not {"home", "programme/financing", "projects/catalogue", "reference/sources"} & executed
+    # A page that read the edited indicator but shows nothing that changed stays untouched.
+    same = set(re.findall(r"^  executed (\S+) .*same output as before", result.stdout, flags=re.M))
+    assert "workshops/m1" in same
+    assert (generated / "workshops" / "m1.ipynb").stat().st_mtime_ns == before[
+        generated / "workshops" / "m1.ipynb"
+    ]
+    # The site's one charts/ folder holds exactly the files its pages link to.
+    site = built_copy / "_build" / "html"
+    linked = set()
+    for page in site.rglob("*.html"):
+        linked |= set(re.findall(r"charts/([\w.-]+\.(?:csv|svg))", page.read_text("utf-8")))
+    assert linked == {p.name for p in (site / "charts").iterdir()}
+    assert not (site / "ru" / "charts").exists()

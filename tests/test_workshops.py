@@ -64,3 +64,15 @@ def test_participants_notebooks_hold_no_solutions(site):
         }
         assert len(solution_code) >= 2  # the solutions are in the trainers' copy only
         assert all(not c.get("outputs") for c in full.cells if c.cell_type == "code")
+
+
+def test_solutions_show_their_code_and_a_skipped_cell_says_why(site):
+    page = (site / "_generated" / "workshops" / "m2.html").read_text(encoding="utf-8")
+    solutions = [
+        part.split('<div class="exercise admonition"')[0]
+        for part in page.split('<div class="solution dropdown admonition"')[1:]
+    ]
+    assert len(solutions) == 3 and all('<div class="highlight">' in s for s in solutions)
+    papermill_solution = next(s for s in solutions if "execute_notebook" in s)
+    assert "without running it" in papermill_solution
+    assert "cell_output" not in papermill_solution  # shown, not run, by the build
