@@ -6,9 +6,11 @@ notebook supplies only the narrative.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
-from kb import charts, display, indicators
+from kb import charts, deps, display, i18n, indicators
 from kb.data import Snapshot, load
 from kb.i18n import t
 
@@ -109,18 +111,27 @@ def trend_figure(
 ) -> charts.Figure | None:
     """Five-country trend chart of one indicator, with its data, description and credits."""
     snap = _snap(snapshot)
+    key = ("trend_figure", indicator, lang, i18n.language())
+    base = deps.remembered(snap, key, lambda: _trend_figure(indicator, snap, lang))
+    if base is None or not highlight:
+        return base
+    name = snap.country_name(highlight, lang)
+    chart = base.chart.encode(
+        opacity=charts.alt.condition(
+            charts.alt.datum.name == name, charts.alt.value(1), charts.alt.value(0.35)
+        ),
+    )
+    return dataclasses.replace(base, chart=chart)
+
+
+def _trend_figure(indicator: str, snap: Snapshot, lang: str | None) -> charts.Figure | None:
+    """The chart without a highlighted country; the same on every page that shows it, so a
+    kernel running several pages builds it once (see `kb.deps.remembered`)."""
     meta = indicators.registry(snap)[indicator]
     data = indicators.series(indicator, snap)
     if data.empty:
         return None
     chart = charts.trend(data, meta.title, meta.unit, snap, lang)
-    if highlight:
-        name = snap.country_name(highlight, lang)
-        chart = chart.encode(
-            opacity=charts.alt.condition(
-                charts.alt.datum.name == name, charts.alt.value(1), charts.alt.value(0.35)
-            ),
-        )
     latest = data.sort_values("year").groupby("country").tail(1).sort_values("country")
     parts = display.values_phrase(latest, meta.unit, snap)
     description = t(

@@ -9,6 +9,7 @@ of its inputs changed, and every Sphinx warning becomes a `file:line: message` e
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -45,14 +46,13 @@ def _sphinx_problems(output: str, paths: Paths) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def sphinx_command(work: Path, source: Path, config: Path, toc: Path, full: bool) -> list[str]:
-    """`jupyter-book build` of one edition, run by `kb.sphinx_runner` (waits to be told to build).
+def build_arguments(work: Path, source: Path, config: Path, toc: Path, full: bool) -> list[str]:
+    """`jupyter-book build` arguments for one edition.
 
     Warnings are errors (`-W`), every reference must resolve (`-n`), and all of them are
     reported at once (`--keep-going`)."""
-    cmd = [sys.executable, "-m", "kb.sphinx_runner", str(source), "--config", str(config)]
-    cmd += ["--toc", str(toc), "--path-output", str(work), "-W", "-n", "--keep-going", "-q"]
-    return cmd + (["--all"] if full else [])
+    args = [str(source), "--config", str(config), "--toc", str(toc), "--path-output", str(work)]
+    return args + ["-W", "-n", "--keep-going", "-q"] + (["--all"] if full else [])
 
 
 def sync_tree(source: Path, target: Path, skip: tuple[str, ...]) -> None:
@@ -156,13 +156,15 @@ downloads are not read by Sphinx (every edition links to the site's one `charts/
 class Edition:
     """One edition's Sphinx build: its sources and output, and the Sphinx process building it.
 
-    `start()` sets Sphinx up in the background while pages are still executing; `finish()` then
-    builds if the edition's inputs changed (or stops the waiting process if they did not).
+    `SphinxProcesses.start()` sets Sphinx up in the background while pages are still executing;
+    `finish()` then builds if the edition's inputs changed, or lets the waiting process go.
     """
 
     paths: Paths
     lang: str = "en"
-    _runner: subprocess.Popen | None = field(default=None, repr=False)
+    _go: int | None = field(default=None, repr=False)
+    _done: int | None = field(default=None, repr=False)
+    _log: Path | None = field(default=None, repr=False)
     _clean: bool = False
 
     @property
@@ -212,21 +214,9 @@ class Edition:
         stamp = self._stamp
         return stamp.exists() and stamp.read_text() == digest and self.html.is_dir()
 
-    def start(self, clean: bool = False) -> None:
-        """Start Sphinx now (imports, set-up); it builds when `finish()` says so."""
-        source, config, toc = self.sources()
-        self._clean = clean
-        if clean:
-            shutil.rmtree(self.work, ignore_errors=True)
-        self._runner = subprocess.Popen(
-            sphinx_command(self.work, source, config, toc, full=clean),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=self.paths.root,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
-        )
+    @property
+    def waiting(self) -> bool:
+        return self._go is not None
 
     def finish(self) -> str:
         """Build the edition unless its inputs are unchanged; returns the inputs' hash."""
@@ -234,12 +224,18 @@ class Edition:
         if self.fresh(digest) and not self._clean:
             self.stop()
             return digest
-        if self._runner is None:
-            self.start()
+        if not self.waiting:
+            with SphinxProcesses(self.paths) as processes:
+                processes.start([self], clean=False)
+                return self.finish()
         self._stamp.unlink(missing_ok=True)
-        runner, self._runner = self._runner, None
-        output, _ = runner.communicate("build\n")
-        if runner.returncode != 0:
+        go, done, self._go, self._done = self._go, self._done, None, None
+        os.write(go, b"build\n")
+        os.close(go)
+        with os.fdopen(done, encoding="utf-8") as answer:
+            status = answer.readline().strip()
+        output = self._log.read_text(encoding="utf-8", errors="replace") if self._log else ""
+        if status != "0":
             problems = _sphinx_problems(output, self.paths)
             tail = output.strip().splitlines()[-3:]
             raise KbError(problems or ["jupyter-book build failed:", *tail])
@@ -247,7 +243,66 @@ class Edition:
         return digest
 
     def stop(self) -> None:
-        """Let a waiting Sphinx process go without building (after a failure elsewhere)."""
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            runner.communicate("stop\n")
+        """Let a waiting Sphinx process end without building (closing its pipe tells it)."""
+        for fd in (self._go, self._done):
+            if fd is not None:
+                os.close(fd)
+        self._go = self._done = None
+
+
+class SphinxProcesses:
+    """The waiting Sphinx builds of some editions, forked from one process (kb.sphinx_runner)
+    that imports Jupyter Book and the extensions once. Use as a context manager."""
+
+    def __init__(self, paths: Paths):
+        self.paths = paths
+        self.process: subprocess.Popen | None = None
+        self.editions: list[Edition] = []
+
+    def start(self, editions: list[Edition], clean: bool) -> None:
+        plan, theirs = [], []
+        for edition in editions:
+            source, config, toc = edition.sources()
+            if clean:
+                shutil.rmtree(edition.work, ignore_errors=True)
+            edition.work.mkdir(parents=True, exist_ok=True)
+            go_read, go_write = os.pipe()
+            done_read, done_write = os.pipe()
+            edition._go, edition._done, edition._clean = go_write, done_read, clean
+            edition._log = edition.work / "sphinx.log"
+            plan.append(
+                {
+                    "argv": build_arguments(edition.work, source, config, toc, full=clean),
+                    "go": go_read,
+                    "done": done_write,
+                    "log": str(edition._log),
+                    # Translations build while English pages still execute; those come first.
+                    "nice": 0 if edition.lang == "en" else 10,
+                }
+            )
+            theirs += [go_read, done_write]
+        self.editions += editions
+        plan_file = self.paths.build / f".sphinx-plan-{'-'.join(e.lang for e in editions)}.json"
+        plan_file.write_text(json.dumps(plan), encoding="utf-8")
+        log = plan_file.with_suffix(".log")
+        with open(log, "wb") as output:  # the editions' own output goes to their logs
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "kb.sphinx_runner", str(plan_file)],
+                pass_fds=theirs,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                cwd=self.paths.root,
+                env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            )
+        for fd in theirs:
+            os.close(fd)
+
+    def __enter__(self) -> SphinxProcesses:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for edition in self.editions:
+            edition.stop()
+        if self.process is not None:
+            self.process.wait()

@@ -55,11 +55,14 @@ def shared_inputs_hash(paths: Paths) -> str:
 
     Data is hashed per page, over only the slices the page read last time (see kb.deps).
     """
-    files = list((paths.root / "src" / "kb").glob("*.py"))
+    import kb
+
+    package = Path(kb.__file__).parent  # the code the kernels import, wherever it is installed
+    h = hashlib.sha256(_digest_files(package.glob("*.py"), package).encode())
     lock = paths.root / "requirements.lock"
     if lock.exists():
-        files.append(lock)
-    return _digest_files(files, paths.root)
+        h.update(lock.read_bytes())
+    return h.hexdigest()
 
 
 def job_hash(job: Job, paths: Paths, shared: str, data: dict[str, str], keys: list[str]) -> str:

@@ -20,7 +20,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.editions import EDITIONS, Edition
+from kb.editions import EDITIONS, Edition, SphinxProcesses
 from kb.errors import KbError
 from kb.paths import Paths
 from kb.publish import publish, write_redirect
@@ -132,55 +132,52 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
     # Start the kernels first, so their start-up overlaps validation and the assets.
     to_run = _pages_to_run(paths, force)
     count = sum(to_run.values())
-    try:
-        with ThreadPoolExecutor(max_workers=len(editions)) as threads:
+    # Sphinx processes still waiting after a failure are let go when this block ends.
+    with SphinxProcesses(paths) as waiting, ThreadPoolExecutor(len(editions)) as threads:
 
-            def finish_sphinx(lang: str) -> None:
-                """A translation's pages are all executed: build it now, beside the rest."""
-                if lang != "en" and lang not in sphinx:
-                    sphinx[lang] = threads.submit(editions[lang].finish)
+        def finish_sphinx(lang: str) -> None:
+            """A translation's pages are all executed: build it now, beside the rest."""
+            if lang != "en" and lang not in sphinx:
+                sphinx[lang] = threads.submit(editions[lang].finish)
 
-            with (
-                execute.Workers(paths.root, min(count, execute.WORKERS))
-                if count
-                else nullcontext() as workers
-            ):
-                with _timed(report, "validate"):
-                    validate_data(paths)
-                snap = load(paths.data, check=False)
-                with _timed(report, "assets"):
-                    prepare_assets(paths)
-                # Sphinx sets itself up while the pages run, for each edition to be rebuilt.
-                for lang, edition in editions.items():
-                    if clean or to_run[lang] or not edition.fresh():
-                        edition.start(clean)
-                with _timed(report, "execute"):
-                    done = execute.execute(
-                        all_jobs(snap, paths),
-                        paths,
-                        force=force,
-                        progress=progress,
-                        workers=workers,
-                        on_done=finish_sphinx,
-                    )
-                    report.executed, report.skipped = done.ran, done.skipped
-                    report.same_output = done.same_output
-            prune_chart_files(paths)  # publishing mirrors `charts/` exactly
-            with _timed(report, "sphinx"):
-                for lang in EDITIONS:
-                    finish_sphinx(lang)
-                sphinx["en"] = threads.submit(editions["en"].finish)
-                problems, digests = [], {}
-                for lang, future in sphinx.items():
-                    try:
-                        digests[lang] = future.result()
-                    except KbError as exc:
-                        problems += exc.lines
-                if problems:
-                    raise KbError(problems)
-    finally:
-        for edition in editions.values():
-            edition.stop()  # Sphinx processes still waiting after a failure
+        with (
+            execute.Workers(paths.root, min(count, execute.WORKERS))
+            if count
+            else nullcontext() as workers
+        ):
+            with _timed(report, "validate"):
+                validate_data(paths)
+            snap = load(paths.data, check=False)
+            with _timed(report, "assets"):
+                prepare_assets(paths)
+            # Sphinx sets itself up while the pages run, for each edition to be rebuilt.
+            rebuilt = [e for e in editions.values() if clean or to_run[e.lang] or not e.fresh()]
+            if rebuilt:
+                waiting.start(rebuilt, clean)
+            with _timed(report, "execute"):
+                done = execute.execute(
+                    all_jobs(snap, paths),
+                    paths,
+                    force=force,
+                    progress=progress,
+                    workers=workers,
+                    on_done=finish_sphinx,
+                )
+                report.executed, report.skipped = done.ran, done.skipped
+                report.same_output = done.same_output
+        prune_chart_files(paths)  # publishing mirrors `charts/` exactly
+        with _timed(report, "sphinx"):
+            for lang in EDITIONS:
+                finish_sphinx(lang)
+            sphinx["en"] = threads.submit(editions["en"].finish)
+            problems, digests = [], {}
+            for lang, future in sphinx.items():
+                try:
+                    digests[lang] = future.result()
+                except KbError as exc:
+                    problems += exc.lines
+            if problems:
+                raise KbError(problems)
     (paths.build / ".structure.sha256").write_text(structure)
     digest = _site_digest(paths, digests)
     stamp = paths.build / ".site.sha256"

@@ -1,34 +1,108 @@
-"""A Jupyter Book build that gets ready early and builds when told.
+"""Jupyter Book builds that get ready early and build when told.
 
-`python -m kb.sphinx_runner <jupyter-book build arguments>` runs `jupyter-book build` in this
-process, except that after Sphinx is set up (imports, configuration, extensions, the saved
-environment) it waits for one line on standard input: `build` goes on, anything else (or end of
-input) exits with status 3 without building. `kb.editions` starts it while pages are still
-executing, so a rebuild does not wait for that second or two of start-up after the last page.
+`python -m kb.sphinx_runner <plan.json>` imports Jupyter Book, Sphinx and the book's extensions
+once, then forks one process per edition in the plan. Each runs `jupyter-book build` with the
+edition's arguments up to the point where Sphinx is set up (configuration, extensions, the
+saved environment) and then waits for one line on its `go` pipe: `build` goes on, anything else
+(or a closed pipe) ends it without building. Its output goes to the edition's log file; this
+process writes each edition's exit status to that edition's `done` pipe. An edition may ask to
+run at a lower priority (`nice`), to leave the cores to the pages still executing.
+
+`kb.editions` starts it while pages are still executing, so a rebuild waits neither for the
+imports (done once for both editions) nor for the set-up once the last page is executed.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
+import os
 import sys
+import traceback
+from pathlib import Path
 
 STOPPED = 3
-"""Exit status when told not to build."""
+"""Exit status of an edition told not to build."""
+
+SHARED_IMPORTS = (
+    "jupyter_book.cli.main",
+    "sphinx.application",
+    "sphinx.builders.html",
+    "sphinx_togglebutton",
+    "sphinx_copybutton",
+    "myst_nb",
+    "sphinx_thebe",
+    "sphinx_comments",
+    "sphinx_external_toc",
+    "sphinx_design",
+    "sphinx_book_theme",
+    "sphinxcontrib.bibtex",
+    "sphinx_exercise",
+    "kb.sphinx_ext",
+)
+"""Imported before forking, so the editions share them instead of importing each."""
 
 
-def main(argv: list[str]) -> int:
+def _build_edition(argv: list[str], go_fd: int) -> int:
+    """In a forked process: `jupyter-book build`, waiting for the word before building."""
     from jupyter_book.cli.main import main as jupyter_book
     from sphinx.application import Sphinx
 
     build = Sphinx.build
+    go = os.fdopen(go_fd, encoding="utf-8")
 
     def build_when_told(self, *args, **kwargs):
-        if sys.stdin.readline().strip() != "build":
+        if go.readline().strip() != "build":
             raise SystemExit(STOPPED)
         return build(self, *args, **kwargs)
 
     Sphinx.build = build_when_told
-    return jupyter_book(["build", *argv], standalone_mode=True)
+    try:
+        jupyter_book(["build", *argv], standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001 - reported in the log, which kb turns into errors
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+def main(plan_file: str) -> int:
+    plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
+    for name in SHARED_IMPORTS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # the build itself reports a missing extension
+    children: dict[int, int] = {}
+    for edition in plan:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.nice(edition.get("nice", 0))
+            log = os.open(edition["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            status = 1
+            try:
+                status = _build_edition(edition["argv"], edition["go"])
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(status)
+        children[pid] = edition["done"]
+    while children:
+        pid, wait_status = os.wait()
+        done = children.pop(pid, None)
+        if done is not None:
+            try:
+                os.write(done, f"{os.waitstatus_to_exitcode(wait_status)}\n".encode())
+            except OSError:
+                pass  # kb no longer listens: it stopped this edition
+            os.close(done)
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1]))
