@@ -194,3 +194,22 @@ def test_data_edit_reruns_dependent_pages_only_and_republishes_charts_exactly(bu
         linked |= set(re.findall(r"charts/([\w.-]+\.(?:csv|svg))", page.read_text("utf-8")))
     assert linked == {p.name for p in (site / "charts").iterdir()}
     assert not (site / "ru" / "charts").exists()
+
+
+def test_sphinx_warning_fails_the_build_until_fixed(built_copy):
+    chapter = built_copy / "book" / "programme" / "overview.md"
+    original = chapter.read_text(encoding="utf-8")
+    chapter.write_text(original + "\nSee {doc}`no-such-page`.\n", encoding="utf-8")
+    line = len((original + "\nSee {doc}`no-such-page`.\n").splitlines())
+    before = tree_digest(built_copy / "_build" / "html")
+    for _ in range(2):  # a second build must not pass just because the page is unchanged
+        result = run_kb(built_copy, "build")
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert any(
+            ln.startswith(f"book/programme/overview.md:{line}:") and "no-such-page" in ln
+            for ln in result.stderr.splitlines()
+        ), result.stderr
+        assert tree_digest(built_copy / "_build" / "html") == before
+    chapter.write_text(original, encoding="utf-8")
+    assert run_kb(built_copy, "build").returncode == 0

@@ -25,7 +25,6 @@ from kb.i18n import t
 from kb.paths import Paths
 
 VL_VERSION = "v" + ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]).replace(".", "_")
-BUNDLE_NAME = "vega-bundle.js"
 
 # Okabe–Ito palette: distinguishable with the common colour-vision deficiencies.
 COUNTRY_COLOURS = {
@@ -182,23 +181,6 @@ def _kb_renderer(spec: dict, **_options) -> dict:
 
 alt.renderers.register("kb", _kb_renderer)
 alt.renderers.enable("kb")
-
-
-def write_bundle(target_dir: Path) -> Path:
-    """Write the vega + vega-lite + vega-embed bundle matching Altair's Vega-Lite version."""
-    import vl_convert as vlc
-
-    target_dir.mkdir(parents=True, exist_ok=True)
-    path = target_dir / BUNDLE_NAME
-    stamp = target_dir / f"{BUNDLE_NAME}.version"
-    version = f"{vlc.__version__}:{VL_VERSION}:iife"
-    if not path.exists() or not stamp.exists() or stamp.read_text() != version:
-        # Wrapped in a function so its top-level names (e.g. `_`) cannot clash with the page's;
-        # a classic script (not a module) also loads from file:// when the site is opened from disk.
-        bundle = vlc.javascript_bundle(vl_version=VL_VERSION)
-        path.write_text(f"(function(){{\n{bundle}\n}})();\n", encoding="utf-8")
-        stamp.write_text(version)
-    return path
 
 
 # ---------------------------------------------------------------- builders

@@ -32,6 +32,9 @@ _WARNING = re.compile(
 )
 
 
+_MIRRORED = re.compile(r"_build/\.(?P<lang>\w+)/book/(?P<rest>.+)")
+
+
 def _sphinx_problems(output: str, paths: Paths) -> list[str]:
     """Sphinx warnings as `file:line: message`, paths relative to the project."""
     problems = []
@@ -40,7 +43,13 @@ def _sphinx_problems(output: str, paths: Paths) -> list[str]:
         if m:
             file = m.group("file").replace(str(paths.root) + "/", "")
             line = m.group("line") or "1"
-            problems.append(f"{file}:{line}: {m.group('msg')}")
+            message = m.group("msg")
+            mirrored = _MIRRORED.match(file)
+            if mirrored and not mirrored.group("rest").startswith("_generated/"):
+                # A translation reads a copy of book/: name the author's file.
+                file = f"book/{mirrored.group('rest')}"
+                message += f" (in the {mirrored.group('lang')} edition)"
+            problems.append(f"{file}:{line}: {message}")
         elif "WARNING:" in raw or "ERROR:" in raw or "Exception occurred" in raw:
             problems.append(raw.strip().replace(str(paths.root) + "/", ""))
     return list(dict.fromkeys(problems))
@@ -236,6 +245,9 @@ class Edition:
             status = answer.readline().strip()
         output = self._log.read_text(encoding="utf-8", errors="replace") if self._log else ""
         if status != "0":
+            # Sphinx would not read the offending pages again next time (they are unchanged
+            # since it read them) and so would not repeat the warnings: make it read them all.
+            (self.work / "_build" / ".doctrees" / "environment.pickle").unlink(missing_ok=True)
             problems = _sphinx_problems(output, self.paths)
             tail = output.strip().splitlines()[-3:]
             raise KbError(problems or ["jupyter-book build failed:", *tail])

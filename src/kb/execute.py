@@ -190,20 +190,23 @@ def _kept_client(client):
     return client
 
 
-def _warm_up(root: str) -> None:
-    """Worker start-up: import the page tools, start the kernel and import kb inside it.
-
-    Runs while the parent validates `data/`. Best effort: if warming fails, the first page starts
-    the kernel itself and reports any real error with its template and cell.
-    """
+def _prepare_worker(root: str) -> None:
+    """Worker start-up: kernel chatter to a log file (not the terminal), page tools imported."""
     log = Paths(Path(root)).cache / "logs" / "kernels.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as handle:  # kernel start-up chatter: a log file, not the terminal
+    with open(log, "ab") as handle:
         os.dup2(handle.fileno(), 2)
     import jupytext  # noqa: F401
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
 
+
+def _warm_kernel(root: str) -> None:
+    """Start this worker's kernel and import kb inside it, before its first page.
+
+    Best effort: if warming fails, the first page starts the kernel itself and reports any real
+    error with its template and cell.
+    """
     try:
         client = _kernel(Path(root)).client()
         client.start_channels()
@@ -214,7 +217,7 @@ def _warm_up(root: str) -> None:
 
 
 def _started() -> bool:
-    """A no-op task: submitting it makes the pool spawn (and warm) its workers now."""
+    """A no-op task: submitting it makes the pool start its worker processes now."""
     return True
 
 
@@ -225,23 +228,25 @@ idle time it fills.)"""
 
 
 class Workers:
-    """Worker processes with warm kernels, started early so kernel start-up overlaps validation.
+    """Worker processes for pages, started first thing so that they, and then their kernels
+    (`warm`), get going while the build is still reading and validating `data/`.
 
     Use as a context manager; closing it shuts the kernels down.
     """
 
     def __init__(self, root: Path, count: int | None = None):
-        # Imported once here, the forked workers share them instead of importing each.
-        import jupytext  # noqa: F401
-        import nbformat  # noqa: F401
-        import papermill  # noqa: F401
-
+        self.root = str(root)
         self.count = max(1, count or WORKERS)
         self.pool = ProcessPoolExecutor(
-            max_workers=self.count, initializer=_warm_up, initargs=(str(root),)
+            max_workers=self.count, initializer=_prepare_worker, initargs=(self.root,)
         )
         for _ in range(self.count):
             self.pool.submit(_started)
+
+    def warm(self, kernels: int) -> None:
+        """Start `kernels` kernels (one per worker) and import kb in them, in the background."""
+        for _ in range(min(kernels, self.count)):
+            self.pool.submit(_warm_kernel, self.root)
 
     def __enter__(self) -> Workers:
         return self
@@ -495,7 +500,11 @@ def execute(
     for job in todo:
         _stamp(job, paths).unlink(missing_ok=True)
     own = not isinstance(workers, Workers)
-    pool = Workers(paths.root, min(workers or WORKERS, len(todo))) if own else workers
+    if own:
+        pool = Workers(paths.root, min(workers or WORKERS, len(todo)))
+        pool.warm(pool.count)
+    else:
+        pool = workers
     columns = [
         TextColumn("[bold]executing[/]"),
         BarColumn(),

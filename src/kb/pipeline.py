@@ -16,7 +16,6 @@ import shutil
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,10 +54,10 @@ def validate_data(paths: Paths) -> None:
 
 def prepare_assets(paths: Paths) -> None:
     """Files the site needs that are generated, not committed: JS bundle and bibliography."""
-    from kb import charts, citations, workshops
+    from kb import bundle, citations, workshops
     from kb.data import load
 
-    charts.write_bundle(paths.vendor)
+    bundle.write_bundle(paths.vendor)
     workshops.write_notebooks(paths)
     citations.write_bibtex(load(paths.data, check=False), paths.book / "references.bib")
 
@@ -120,7 +119,7 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
     soon as its own pages are executed, while the English pages still run, and the English
     edition follows. A failure anywhere raises KbError before anything is published.
     """
-    from kb import execute, published
+    from kb import execute
     from kb.data import load
 
     paths = paths or Paths.here()
@@ -129,9 +128,6 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
     clean = force or changed
     editions = {lang: Edition(paths, lang) for lang in ("en", *EDITIONS)}
     sphinx: dict[str, Future] = {}
-    # Start the kernels first, so their start-up overlaps validation and the assets.
-    to_run = _pages_to_run(paths, force)
-    count = sum(to_run.values())
     # Sphinx processes still waiting after a failure are let go when this block ends.
     with SphinxProcesses(paths) as waiting, ThreadPoolExecutor(len(editions)) as threads:
 
@@ -140,11 +136,11 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
             if lang != "en" and lang not in sphinx:
                 sphinx[lang] = threads.submit(editions[lang].finish)
 
-        with (
-            execute.Workers(paths.root, min(count, execute.WORKERS))
-            if count
-            else nullcontext() as workers
-        ):
+        # Workers first, then their kernels if pages are to run: their start-up overlaps
+        # reading and validating data/.
+        with execute.Workers(paths.root) as workers:
+            to_run = _pages_to_run(paths, force)
+            workers.warm(sum(to_run.values()))
             with _timed(report, "validate"):
                 validate_data(paths)
             snap = load(paths.data, check=False)
@@ -185,6 +181,8 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
         return report
     report.published = True
     with _timed(report, "publish"):
+        from kb import published
+
         downloads = paths.build / ".data"
         shutil.rmtree(downloads, ignore_errors=True)
         published.write(snap, downloads, paths)
