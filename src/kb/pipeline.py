@@ -17,12 +17,11 @@ import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from kb.editions import EDITIONS, Edition, SphinxProcesses
 from kb.errors import KbError
 from kb.paths import Paths
-from kb.publish import publish, write_redirect
+from kb.publish import NewSite, write_redirect
 
 
 @dataclass
@@ -162,39 +161,59 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
                 report.executed, report.skipped = done.ran, done.skipped
                 report.same_output = done.same_output
         prune_chart_files(paths)  # publishing mirrors `charts/` exactly
-        with _timed(report, "sphinx"):
-            for lang in EDITIONS:
-                finish_sphinx(lang)
-            sphinx["en"] = threads.submit(editions["en"].finish)
-            problems, digests = [], {}
-            for lang, future in sphinx.items():
-                try:
-                    digests[lang] = future.result()
-                except KbError as exc:
-                    problems += exc.lines
-            if problems:
-                raise KbError(problems)
+        places = ["", "data", "charts", *(p for lang in EDITIONS for p in (lang, f"{lang}/data"))]
+        site = NewSite(paths.html, places)
+        # When an edition is being rebuilt the site will change: its other parts are put
+        # together while Sphinx works. Otherwise they are only if the data changed.
+        assembled = False
+
+        def assemble_downloads_and_charts() -> None:
+            from kb import published
+
+            downloads = paths.build / ".data"
+            shutil.rmtree(downloads, ignore_errors=True)
+            published.write(snap, downloads, paths)
+            for place in ("data", *(f"{lang}/data" for lang in EDITIONS)):
+                site.add(downloads, place)
+            site.add(paths.charts, "charts")
+
+        try:
+            with _timed(report, "sphinx"):
+                for lang in EDITIONS:
+                    finish_sphinx(lang)
+                sphinx["en"] = threads.submit(editions["en"].finish)
+                if rebuilt:
+                    assemble_downloads_and_charts()
+                problems, digests = [], {}
+                for lang, future in sphinx.items():  # translations first: done sooner
+                    try:
+                        digests[lang] = future.result()
+                    except KbError as exc:
+                        problems += exc.lines
+                        continue
+                    if rebuilt:
+                        site.add(editions[lang].html, "" if lang == "en" else lang)
+                if problems:
+                    raise KbError(problems)
+                assembled = bool(rebuilt)
+        except BaseException:
+            site.discard()
+            raise
     (paths.build / ".structure.sha256").write_text(structure)
     digest = _site_digest(paths, digests)
     stamp = paths.build / ".site.sha256"
     if stamp.exists() and stamp.read_text() == digest and (paths.html / "index.html").exists():
+        site.discard()
         return report
     report.published = True
     with _timed(report, "publish"):
-        from kb import published
-
-        downloads = paths.build / ".data"
-        shutil.rmtree(downloads, ignore_errors=True)
-        published.write(snap, downloads, paths)
-        parts = [(editions["en"].html, ""), (downloads, "data"), (paths.charts, "charts")]
-        for lang in EDITIONS:
-            parts += [(editions[lang].html, lang), (downloads, f"{lang}/data")]
-
-        def redirects(site: Path) -> None:
-            for folder in ("", *EDITIONS):
-                write_redirect(paths, site / folder)
-
-        publish(parts, paths.html, finish=redirects)
+        if not assembled:
+            assemble_downloads_and_charts()
+            for lang, edition in editions.items():
+                site.add(edition.html, "" if lang == "en" else lang)
+        for folder in ("", *EDITIONS):
+            write_redirect(paths, site.folder / folder)
+        site.publish()
         stamp.write_text(digest)
     return report
 

@@ -23,32 +23,40 @@ def write_redirect(paths: Paths, html: Path) -> None:
     )
 
 
-def publish(parts: list[tuple[Path, str]], target: Path, finish=None) -> None:
-    """Assemble a new `target` from built folders, then swap it in with one rename.
+class NewSite:
+    """The next `target` (`_build/html`), assembled part by part beside the published one and
+    swapped in with one rename, so readers and a failed build never see half a site.
 
-    `parts` pairs each built folder with its place in the site ("" for the root, "ru" for the
-    Russian edition, "data" for the downloads). `finish(folder)` may add files before the swap.
-    A file that equals the one already published (same size and modification time, which
-    `copy2` preserves) is hard-linked to it instead of copied: nothing ever writes into a
-    published file, so the old site stays intact until the rename, and a small edit publishes
-    in a fraction of the time of a full copy.
+    `places` lists where the parts go: "" for the English root, "ru" for the Russian edition,
+    "data" and "ru/data" for the downloads, "charts" for the chart files. Parts can be added
+    while other parts are still being built. A file that equals the one already published (same
+    size and modification time, which `copy2` preserves) is hard-linked to it instead of copied:
+    nothing ever writes into a published file, so the old site stays intact until the rename.
     """
-    fresh = target.with_name(target.name + ".new")
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(fresh, ignore_errors=True)
-    places = [place for _, place in parts]
-    for source, place in parts:
-        # Skip what a part's folder holds where another part goes (e.g. an old `ru/`).
+
+    def __init__(self, target: Path, places: list[str]):
+        self.target = target
+        self.places = places
+        self.folder = target.with_name(target.name + ".new")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def add(self, source: Path, place: str) -> None:
+        """Mirror a built folder into its place (skipping what it holds where others go)."""
         prefix = f"{place}/" if place else ""
-        nested = {p[len(prefix) :].split("/")[0] for p in places if p.startswith(prefix)}
-        _mirror(source, fresh / place, target / place, skip=nested - {""})
-    if finish:
-        finish(fresh)
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    fresh.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+        nested = {p[len(prefix) :].split("/")[0] for p in self.places if p.startswith(prefix)}
+        _mirror(source, self.folder / place, self.target / place, skip=nested - {""})
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def publish(self) -> None:
+        """Replace the published site with this one."""
+        old = self.target.with_name(self.target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.target.exists():
+            self.target.rename(old)
+        self.folder.rename(self.target)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _mirror(source: Path, dest: Path, published: Path, skip: set[str]) -> None:
