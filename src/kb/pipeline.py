@@ -166,24 +166,13 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
         # When an edition is being rebuilt the site will change: its other parts are put
         # together while Sphinx works. Otherwise they are only if the data changed.
         assembled = False
-
-        def assemble_downloads_and_charts() -> None:
-            from kb import published
-
-            downloads = paths.build / ".data"
-            shutil.rmtree(downloads, ignore_errors=True)
-            published.write(snap, downloads, paths)
-            for place in ("data", *(f"{lang}/data" for lang in EDITIONS)):
-                site.add(downloads, place)
-            site.add(paths.charts, "charts")
-
         try:
             with _timed(report, "sphinx"):
                 for lang in EDITIONS:
                     finish_sphinx(lang)
                 sphinx["en"] = threads.submit(editions["en"].finish)
                 if rebuilt:
-                    assemble_downloads_and_charts()
+                    _add_downloads_and_charts(site, snap, paths)
                 problems, digests = [], {}
                 for lang, future in sphinx.items():  # translations first: done sooner
                     try:
@@ -192,7 +181,7 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
                         problems += exc.lines
                         continue
                     if rebuilt:
-                        site.add(editions[lang].html, "" if lang == "en" else lang)
+                        _add_edition(site, editions[lang])
                 if problems:
                     raise KbError(problems)
                 assembled = bool(rebuilt)
@@ -208,14 +197,31 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
     report.published = True
     with _timed(report, "publish"):
         if not assembled:
-            assemble_downloads_and_charts()
-            for lang, edition in editions.items():
-                site.add(edition.html, "" if lang == "en" else lang)
+            _add_downloads_and_charts(site, snap, paths)
+            for edition in editions.values():
+                _add_edition(site, edition)
         for folder in ("", *EDITIONS):
             write_redirect(paths, site.folder / folder)
         site.publish()
         stamp.write_text(digest)
     return report
+
+
+def _add_downloads_and_charts(site: NewSite, snap, paths: Paths) -> None:
+    """The data downloads (in every edition) and the shared chart files, into the new site."""
+    from kb import published
+
+    downloads = paths.build / ".data"
+    shutil.rmtree(downloads, ignore_errors=True)
+    published.write(snap, downloads, paths)
+    for place in ("data", *(f"{lang}/data" for lang in EDITIONS)):
+        site.add(downloads, place)
+    site.add(paths.charts, "charts")
+
+
+def _add_edition(site: NewSite, edition: Edition) -> None:
+    """An edition's Sphinx output, at the root (English) or in its language's folder."""
+    site.add(edition.html, "" if edition.lang == "en" else edition.lang)
 
 
 def _site_digest(paths: Paths, editions: dict[str, str]) -> str:
