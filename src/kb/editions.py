@@ -175,6 +175,7 @@ class Edition:
     _done: int | None = field(default=None, repr=False)
     _log: Path | None = field(default=None, repr=False)
     _clean: bool = False
+    _sources: tuple[Path, Path, Path] | None = field(default=None, repr=False)
 
     @property
     def work(self) -> Path:
@@ -191,12 +192,18 @@ class Edition:
         return self.paths.build / f".sphinx-{self.lang}.sha256"
 
     def sources(self) -> tuple[Path, Path, Path]:
-        """The book folder, `_config.yml` and `_toc.yml` this edition is built from."""
+        """The book folder, `_config.yml` and `_toc.yml` this edition is built from.
+
+        A translation's are written (mirror, configuration) once per build: only its executed
+        pages change during a build, and they are written straight into the mirror."""
         if self.lang == "en":
             return self.paths.book, self.paths.config, self.paths.toc
-        source = self.paths.edition(self.lang) / "book"
-        sync_tree(self.paths.book, source, skip=MIRROR_SKIPS)
-        return source, edition_config(self.paths, self.lang), edition_toc(self.paths, self.lang)
+        if self._sources is None:
+            source = self.paths.edition(self.lang) / "book"
+            sync_tree(self.paths.book, source, skip=MIRROR_SKIPS)
+            config = edition_config(self.paths, self.lang)
+            self._sources = (source, config, edition_toc(self.paths, self.lang))
+        return self._sources
 
     def inputs_hash(self) -> str:
         """Hash of everything this Sphinx build reads."""

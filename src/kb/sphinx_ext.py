@@ -11,8 +11,8 @@ which accessibility checkers report as a list without list items; the list role 
 pybtex looks its style plugins up in the installed packages' entry points on every citation
 reference it formats (sphinxcontrib-bibtex asks once per reference); a scan of every installed
 distribution each time cost about one second per build. The lookups are cached per build, and
-compiled templates, decoded bibliography fields and formatted entries are kept between builds
-(incremental rebuilds are what authors wait for).
+compiled templates, formatted bibliography entries and parsed translations are kept between
+builds (incremental rebuilds are what authors wait for).
 """
 
 from __future__ import annotations
@@ -109,38 +109,26 @@ def _cache_compiled_templates(app) -> None:
     environment.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
 
 
-def _cache_latex_decoding(app) -> None:
-    """Keep pybtex's LaTeX-to-text decoding of bibliography fields between builds.
+def _kept_between_builds(app, name: str, versions: tuple) -> dict:
+    """A dict saved beside the doctrees when a build succeeds, and given to the next build
+    (empty when missing, unreadable or saved by other versions of the code that filled it)."""
+    import pickle
 
-    sphinxcontrib-bibtex formats every entry on every build (twice, with tooltips); decoding the
-    fields' LaTeX is most of that, about 0.3 s (measured). The decoding is a pure function of
-    the field's text, so its results are saved beside the doctrees and reused."""
-    import codecs
-    import json
-
-    import latexcodec  # noqa: F401 - registers the "ulatex" codec
-    from pybtex.markup import LaTeXParser
-    from pybtex.richtext import Text
-
-    store = Path(app.doctreedir).parent / "latex-decoded.json"
+    store = Path(app.doctreedir).parent / name
     try:
-        known = json.loads(store.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        saved_versions, known = pickle.loads(store.read_bytes())
+        if saved_versions != versions:
+            known = {}
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
         known = {}
     size = len(known)
 
-    def decoded(latex: str) -> str:
-        if latex not in known:
-            known[latex] = codecs.decode(latex, "ulatex")
-        return known[latex]
-
-    Text.from_latex = classmethod(lambda cls, latex: LaTeXParser(decoded(latex)).parse())
-
     def save(app, exception) -> None:
         if exception is None and len(known) != size:
-            store.write_text(json.dumps(known, ensure_ascii=False), encoding="utf-8")
+            store.write_bytes(pickle.dumps((versions, known)))
 
     app.connect("build-finished", save)
+    return known
 
 
 def _cache_formatted_entries(app) -> None:
@@ -149,16 +137,12 @@ def _cache_formatted_entries(app) -> None:
     sphinxcontrib-bibtex formats every entry of `references.bib` on every build (about 0.3 s,
     measured), although the entries only change with `data/sources.csv`. A formatted entry
     depends on the style and on the entry's type, fields and names, which make up the key."""
-    import pickle
+    from importlib.metadata import version
 
     from pybtex.style.formatting import BaseStyle
 
-    store = Path(app.doctreedir).parent / "bibtex-formatted.pickle"
-    try:
-        known = pickle.loads(store.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        known = {}
-    size = len(known)
+    versions = (version("pybtex"), version("sphinxcontrib-bibtex"))
+    known = _kept_between_builds(app, "bibtex-formatted.pickle", versions)
     format_entry = BaseStyle.format_entry
 
     def remembered(self, label, entry, bib_data=None):
@@ -182,12 +166,6 @@ def _cache_formatted_entries(app) -> None:
 
     BaseStyle.format_entry = remembered
 
-    def save(app, exception) -> None:
-        if exception is None and len(known) != size:
-            store.write_bytes(pickle.dumps(known))
-
-    app.connect("build-finished", save)
-
 
 def _cache_translated_messages(app) -> None:
     """Keep Sphinx's parsed translations between builds of a translated edition.
@@ -198,22 +176,13 @@ def _cache_translated_messages(app) -> None:
     translation depends only on its text and place, and the parser's versions are checked."""
     if not app.config.language or app.config.language == "en":
         return
-    import pickle
-
     import myst_parser
     import sphinx
     import sphinx.transforms.i18n as i18n
     from docutils import nodes
 
     versions = (sphinx.__version__, myst_parser.__version__)
-    store = Path(app.doctreedir).parent / "translations-parsed.pickle"
-    try:
-        saved_versions, known = pickle.loads(store.read_bytes())
-        if saved_versions != versions:
-            known = {}
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
-        known = {}
-    size = len(known)
+    known = _kept_between_builds(app, "translations-parsed.pickle", versions)
     parse = i18n.publish_msgstr
 
     def detached(node):
@@ -234,19 +203,12 @@ def _cache_translated_messages(app) -> None:
 
     i18n.publish_msgstr = remembered
 
-    def save(app, exception) -> None:
-        if exception is None and len(known) != size:
-            store.write_bytes(pickle.dumps((versions, known)))
-
-    app.connect("build-finished", save)
-
 
 def setup(app):
     _cache_pybtex_plugin_lookups()
     app.connect("builder-inited", _cache_translated_messages)
     app.connect("builder-inited", _cache_formatted_entries)
     app.connect("builder-inited", _cache_compiled_templates)
-    app.connect("builder-inited", _cache_latex_decoding)
     app.connect("html-page-context", _preload_chart_bundle)
     app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", _fix_citation_list_role)
