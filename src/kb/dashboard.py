@@ -116,11 +116,12 @@ def trend_figure(
     if base is None or not highlight:
         return base
     name = snap.country_name(highlight, lang)
-    chart = base.chart.encode(
-        opacity=charts.alt.condition(
-            charts.alt.datum.name == name, charts.alt.value(1), charts.alt.value(0.35)
-        ),
+    # An explicit channel object: a plain condition dict makes Altair search its schema for the
+    # matching class, ~5 ms per chart (measured), six charts on every country page.
+    condition = charts.alt.condition(
+        charts.alt.datum.name == name, charts.alt.value(1), charts.alt.value(0.35)
     )
+    chart = base.chart.encode(opacity=charts.alt.OpacityValue(**condition))
     return dataclasses.replace(base, chart=chart)
 
 

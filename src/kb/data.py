@@ -62,13 +62,23 @@ class Snapshot:
 
     def country_name(self, iso3: str, lang: str | None = None) -> str:
         """The country's name in `lang` (default: the page's language)."""
+        from kb import deps
         from kb.i18n import language
 
         lang = lang or language()
-        row = self.countries.loc[self.countries.iso3 == iso3]
-        if row.empty:
-            raise KbError(f"unknown country '{iso3}' (known: {', '.join(self.countries.iso3)})")
-        return str(row.iloc[0][f"name_{lang}"])
+        # Looked up hundreds of times per page (chart labels, tables, descriptions): a dict made
+        # once per snapshot and language, instead of filtering the table on every call.
+        names = deps.remembered(
+            self,
+            ("country_names", lang),
+            lambda: {
+                iso3: str(name)
+                for iso3, name in self.countries[["iso3", f"name_{lang}"]].itertuples(index=False)
+            },
+        )
+        if iso3 not in names:
+            raise KbError(f"unknown country '{iso3}' (known: {', '.join(names)})")
+        return names[iso3]
 
 
 _TABLE_NAMES = frozenset(Snapshot.__dataclass_fields__)

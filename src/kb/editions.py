@@ -205,6 +205,12 @@ class Edition:
             self._sources = (source, config, edition_toc(self.paths, self.lang))
         return self._sources
 
+    def resync(self, folder: Path) -> None:
+        """Mirror `folder` (inside book/) again into a translation's copy of the book: for files
+        written after the copy was made (the chart bundle, written beside the pages)."""
+        if self.lang != "en" and self._sources is not None:
+            sync_tree(folder, self._sources[0] / folder.relative_to(self.paths.book), skip=())
+
     def inputs_hash(self) -> str:
         """Hash of everything this Sphinx build reads."""
         source, config, toc = self.sources()
@@ -295,8 +301,9 @@ class SphinxProcesses:
                     "go": go_read,
                     "done": done_write,
                     "log": str(edition._log),
-                    # Translations build while English pages still execute; those come first.
-                    "nice": 0 if edition.lang == "en" else 10,
+                    # A clean translation builds while English pages still run (kb.pipeline):
+                    # it yields the cores to them.
+                    "nice": 10 if clean and edition.lang != "en" else 0,
                 }
             )
             theirs += [go_read, done_write]

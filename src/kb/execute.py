@@ -254,8 +254,10 @@ class Workers:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers (and their kernels); `wait=False` lets them stop in the background
+        while the build goes on (0.15 s, measured) — close again with `wait=True` to join them."""
+        self.pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def _drop_kernel() -> None:
@@ -456,16 +458,14 @@ def without_run_details(nb):
 
 
 def outdated(jobs: list[Job], paths: Paths, force: bool = False) -> list[Job]:
-    """The pages whose recorded inputs changed (all of them with `force`), in running order.
-
-    Translations come first, so their Sphinx builds can start while the English pages still run;
-    within a language the slowest pages (by their last run) come first, so no worker sits idle
-    waiting on one long page at the end.
+    """The pages whose recorded inputs changed (all of them with `force`), in running order:
+    the slowest (by their last run) first, so no worker sits idle waiting on one long page at
+    the end.
     """
     shared = shared_inputs_hash(paths)
     data = deps.digests(paths.data)
     todo = [job for job in jobs if force or not _fresh(job, paths, shared, data)]
-    return sorted(todo, key=lambda job: (job.lang == "en", -_last_seconds(job, paths)))
+    return sorted(todo, key=lambda job: -_last_seconds(job, paths))
 
 
 def _last_seconds(job: Job, paths: Paths) -> float:
@@ -486,7 +486,8 @@ def execute(
     """Execute every page whose inputs changed; raise KbError naming each failing cell.
 
     `workers` is a started `Workers` pool (the build starts it before validating) or a count.
-    `on_done(lang)` is called as soon as every outdated page of that language ran without error.
+    `on_done(lang)` is called as soon as every outdated page of that language ran without error;
+    with it, translations run first, so that their `on_done` comes while English pages still run.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -494,6 +495,8 @@ def execute(
     shared = shared_inputs_hash(paths)
     data = deps.digests(paths.data)
     todo = outdated(jobs, paths, force)
+    if on_done:
+        todo.sort(key=lambda job: job.lang == "en")  # stable: slowest first within a language
     report = ExecutionReport(skipped=[job.name for job in jobs if job not in todo])
     if not todo:
         return report

@@ -55,12 +55,9 @@ def choropleth(
                 year=int(by_country.at[iso3, "year"]),
             )
         features.append({"type": "Feature", "properties": props, "geometry": f["geometry"]})
-    data = alt.InlineData(
-        values={"type": "FeatureCollection", "features": features},
-        format=alt.DataFormat(property="features", type="json"),
-    )
     base = alt.Chart(
-        data, title=alt.Title(t("{title}, latest year", title=meta.title), subtitle=meta.unit)
+        alt.NamedData(name=OUTLINES),
+        title=alt.Title(t("{title}, latest year", title=meta.title), subtitle=meta.unit),
     )
     outline = base.mark_geoshape(fill="#dddddd", stroke="white", strokeWidth=1, aria=False)
     shaded = (
@@ -93,11 +90,19 @@ def choropleth(
     if missing:
         text += t(" Grey: not reported ({names}).", names=", ".join(missing))
     sources = display.source_ids(latest) + [BOUNDARY_SOURCE]
-    return charts.Figure(chart, latest, text, sources, snap, label=f"map-{indicator}")
+    return charts.Figure(
+        chart, latest, text, sources, snap, label=f"map-{indicator}", datasets={OUTLINES: features}
+    )
 
 
-def _outlines(snap: Snapshot, lang: str) -> alt.InlineData:
-    features = [
+OUTLINES = "kb-outlines"
+"""Name of the dataset holding the country outlines (GeoJSON features) in a map's spec; see
+`charts.Figure.datasets`."""
+
+
+def _outlines(snap: Snapshot, lang: str) -> list[dict]:
+    """The five countries' outlines as GeoJSON features, named in the page's language."""
+    return [
         {
             "type": "Feature",
             "geometry": f["geometry"],
@@ -105,10 +110,6 @@ def _outlines(snap: Snapshot, lang: str) -> alt.InlineData:
         }
         for f in _features(Paths.here().data / BOUNDARIES)
     ]
-    return alt.InlineData(
-        values={"type": "FeatureCollection", "features": features},
-        format=alt.DataFormat(property="features", type="json"),
-    )
 
 
 def choropleth_selector(
@@ -138,7 +139,7 @@ def choropleth_selector(
         value=options[0],
         bind=alt.binding_select(options=options, name=t("Indicator: ")),
     )
-    outlines = _outlines(snap, lang)
+    outlines = alt.NamedData(name=OUTLINES)
     grey = alt.Chart(outlines).mark_geoshape(
         fill="#dddddd", stroke="white", strokeWidth=1, aria=False
     )
@@ -188,5 +189,11 @@ def choropleth_selector(
     )
     sources = display.source_ids(values)
     return charts.Figure(
-        chart, values, text, sources + [BOUNDARY_SOURCE], snap, label="map-selector"
+        chart,
+        values,
+        text,
+        sources + [BOUNDARY_SOURCE],
+        snap,
+        label="map-selector",
+        datasets={OUTLINES: _outlines(snap, lang)},
     )

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import shutil
+import threading
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -51,12 +52,14 @@ def validate_data(paths: Paths) -> None:
         raise KbError(problems)
 
 
-def prepare_assets(paths: Paths) -> None:
-    """Files the site needs that are generated, not committed: JS bundle and bibliography."""
+def prepare_assets(paths: Paths, chart_bundle: bool = True) -> None:
+    """Files the site needs that are generated, not committed: JS bundle (unless `kb build`
+    writes it beside the pages: `chart_bundle=False`), workshop notebooks and bibliography."""
     from kb import bundle, citations, workshops
     from kb.data import load
 
-    bundle.write_bundle(paths.vendor)
+    if chart_bundle:
+        bundle.write_bundle(paths.vendor)
     workshops.write_notebooks(paths)
     citations.write_bibtex(load(paths.data, check=False), paths.book / "references.bib")
 
@@ -114,11 +117,12 @@ def _structure_changed(paths: Paths) -> tuple[bool, str]:
 def build(paths: Paths | None = None, force: bool = False, progress: bool = True) -> BuildReport:
     """`make book`: every step, failing loudly and leaving the published site untouched.
 
-    Sphinx processes set themselves up while the pages run; each translated edition is built as
-    soon as its own pages are executed, while the English pages still run, and the English
-    edition follows. A failure anywhere raises KbError before anything is published.
+    Sphinx processes set themselves up while the pages run. In a clean build each translated
+    edition is built as soon as its own pages are executed, while the English pages still run;
+    otherwise the editions are built side by side once all pages ran. A failure anywhere raises
+    KbError before anything is published.
     """
-    from kb import execute
+    from kb import bundle, execute
     from kb.data import load
 
     paths = paths or Paths.here()
@@ -127,39 +131,60 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
     clean = force or changed
     editions = {lang: Edition(paths, lang) for lang in ("en", *EDITIONS)}
     sphinx: dict[str, Future] = {}
+    bundle_lock = threading.Lock()
     # Sphinx processes still waiting after a failure are let go when this block ends.
-    with SphinxProcesses(paths) as waiting, ThreadPoolExecutor(len(editions)) as threads:
+    with (
+        SphinxProcesses(paths) as waiting,
+        ThreadPoolExecutor(len(editions)) as threads,
+        execute.Workers(paths.root) as workers,
+        bundle.Writing(paths.vendor) as chart_bundle,  # only after an upgrade or `kb clean`
+    ):
+
+        def build_edition(lang: str) -> str:
+            with bundle_lock:  # Sphinx copies the bundle into the site: wait for it
+                if chart_bundle.wait():
+                    for edition in editions.values():  # translations' copies of book/ too
+                        edition.resync(paths.vendor)
+            return editions[lang].finish()
 
         def finish_sphinx(lang: str) -> None:
-            """A translation's pages are all executed: build it now, beside the rest."""
+            """Build a translation now (its pages are executed) or, at the latest, at the end."""
             if lang != "en" and lang not in sphinx:
-                sphinx[lang] = threads.submit(editions[lang].finish)
+                sphinx[lang] = threads.submit(build_edition, lang)
 
-        # Workers first, then their kernels if pages are to run: their start-up overlaps
-        # reading and validating data/.
-        with execute.Workers(paths.root) as workers:
-            to_run = _pages_to_run(paths, force)
-            workers.warm(sum(to_run.values()))
-            with _timed(report, "validate"):
-                validate_data(paths)
-            snap = load(paths.data, check=False)
-            with _timed(report, "assets"):
-                prepare_assets(paths)
-            # Sphinx sets itself up while the pages run, for each edition to be rebuilt.
-            rebuilt = [e for e in editions.values() if clean or to_run[e.lang] or not e.fresh()]
-            if rebuilt:
-                waiting.start(rebuilt, clean)
-            with _timed(report, "execute"):
-                done = execute.execute(
-                    all_jobs(snap, paths),
-                    paths,
-                    force=force,
-                    progress=progress,
-                    workers=workers,
-                    on_done=finish_sphinx,
-                )
-                report.executed, report.skipped = done.ran, done.skipped
-                report.same_output = done.same_output
+        # Workers (started first, above), then their kernels if pages are to run: their
+        # start-up overlaps reading and validating data/.
+        to_run = _pages_to_run(paths, force)
+        workers.warm(sum(to_run.values()))
+        with _timed(report, "validate"):
+            validate_data(paths)
+        snap = load(paths.data, check=False)
+        with _timed(report, "assets"):
+            prepare_assets(paths, chart_bundle=False)
+        # Sphinx sets itself up while the pages run, for each edition to be rebuilt.
+        rebuilt = [
+            e
+            for e in editions.values()
+            if clean or chart_bundle.process or to_run[e.lang] or not e.fresh()
+        ]
+        if rebuilt:
+            waiting.start(rebuilt, clean)
+        with _timed(report, "execute"):
+            done = execute.execute(
+                all_jobs(snap, paths),
+                paths,
+                force=force,
+                progress=progress,
+                workers=workers,
+                # A translation rebuilt from scratch (a few seconds) is built while the
+                # English pages still run; an incremental one (about a second) waits and runs
+                # beside the English build at the end, one per core: on two cores that was
+                # 0.6 s faster for a data edit and 0.5 s slower for a clean build (measured).
+                on_done=finish_sphinx if clean else None,
+            )
+            report.executed, report.skipped = done.ran, done.skipped
+            report.same_output = done.same_output
+        workers.close(wait=False)  # they stop while Sphinx works; joined when this block ends
         prune_chart_files(paths)  # publishing mirrors `charts/` exactly
         places = ["", "data", "charts", *(p for lang in EDITIONS for p in (lang, f"{lang}/data"))]
         site = NewSite(paths.html, places)
@@ -170,7 +195,7 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
             with _timed(report, "sphinx"):
                 for lang in EDITIONS:
                     finish_sphinx(lang)
-                sphinx["en"] = threads.submit(editions["en"].finish)
+                sphinx["en"] = threads.submit(build_edition, "en")
                 if rebuilt:
                     _add_downloads_and_charts(site, snap, paths)
                 problems, digests = [], {}

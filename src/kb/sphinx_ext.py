@@ -73,7 +73,11 @@ def _preload_chart_bundle(app, pagename, templatename, context, doctree) -> None
 
 
 def _cache_pybtex_plugin_lookups() -> None:
-    """Memoise pybtex's entry-point scan (same group and name → same plugins within a build)."""
+    """Memoise pybtex's entry-point lookups: one scan of the installed packages per process
+    (pybtex otherwise scans them all for every plugin it looks up).
+
+    `kb.sphinx_runner` calls this and scans before it forks the editions, which share the result.
+    """
     import functools
 
     import pybtex.plugin
@@ -83,14 +87,27 @@ def _cache_pybtex_plugin_lookups() -> None:
         return
 
     @functools.cache
+    def everything():
+        return scan()
+
+    @functools.cache
     def cached(selection: tuple) -> tuple:
-        return tuple(scan(**dict(selection)))
+        return tuple(everything().select(**dict(selection)))
 
     def entry_points(**selection):
         return cached(tuple(sorted(selection.items())))
 
     entry_points.kb_cached = True
+    entry_points.scan_now = everything
     pybtex.plugin.entry_points = entry_points
+
+
+def prepare_before_fork() -> None:
+    """Work every edition's build would repeat, done once in `kb.sphinx_runner` before it forks."""
+    import pybtex.plugin
+
+    _cache_pybtex_plugin_lookups()
+    pybtex.plugin.entry_points.scan_now()
 
 
 def _cache_compiled_templates(app) -> None:
