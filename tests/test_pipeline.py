@@ -15,7 +15,7 @@ from kb.data import load
 from kb.execute import execute
 from kb.paths import Paths
 
-from .conftest import copy_project, run_kb, tree_digest
+from .conftest import ROOT, copy_project, run_kb, tree_digest
 
 COUNTRIES = {
     "kaz": "Kazakhstan",
@@ -52,6 +52,19 @@ def test_country_template_executes_with_papermill(tmp_path, monkeypatch):
         for c in nb.cells
         if c.cell_type == "code"
     )
+
+
+def test_page_kernels_are_forked_yet_behave_like_fresh_ones():
+    """A worker forks its kernel with kb, pandas and Altair already imported; pages must not
+    notice: pandas formats text as in a fresh kernel (20 columns), not for the build's terminal."""
+    from kb import kernels
+    from kb.execute import Workers
+
+    probe = "import os, sys, pandas; (os.getppid(), pandas.get_option('display.max_columns'), 'kb.charts' in sys.modules)"
+    with Workers(ROOT, count=1) as workers:
+        worker, forked, shown = workers.submit(kernels.evaluate, str(ROOT), probe).result(120)
+    assert forked
+    assert shown == f"({worker}, 20, True)"
 
 
 def test_book_has_home_and_five_country_pages(site):

@@ -14,7 +14,6 @@ import html
 import json
 import os
 import re
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from kb import deps
+from kb import deps, kernels
 from kb.errors import KbError
 from kb.pages import Job
 from kb.paths import Paths
@@ -131,107 +130,26 @@ def postprocess(nb, job: Job):
     return nb
 
 
-_KERNEL = None
-"""This worker's warm kernel: pandas, altair and kb stay imported between pages."""
-
-WARM_UP = """
-import gc
-import IPython.display
-from kb import catalogue, charts, dashboard, data, display, indicators, maps, programme, projects
-from kb import workshops
-gc.freeze()
-"""
-"""Run once in each worker's kernel before its first page (while the build validates `data/`):
-imports, then `gc.freeze()`, which moves the imported modules out of the collector's reach, so the `%reset -f` between pages (which runs a full
-collection) stays cheap."""
-
-
-def _kernel(root: Path):
-    """Start (once per worker process) the kernel that runs this worker's pages."""
-    global _KERNEL
-    if _KERNEL is None or not _KERNEL.is_alive():
-        from multiprocessing.util import Finalize
-
-        from jupyter_client.manager import KernelManager
-
-        class KeptKernel(KernelManager):
-            """Hands out one client that stays connected from page to page (see `_kept_client`)."""
-
-            kept = None
-
-            def client(self, **kwargs):
-                if self.kept is None:
-                    self.kept = _kept_client(super().client(**kwargs))
-                return self.kept
-
-        _KERNEL = KeptKernel(kernel_name="python3")
-        _KERNEL.start_kernel(cwd=str(root), env={**os.environ, "KB_VALIDATED": "1"})
-        Finalize(_KERNEL, _KERNEL.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
-    return _KERNEL
-
-
-def _kept_client(client):
-    """Make a kernel client reusable: nbclient starts a new one per notebook and waits for it to
-    be ready, which always costs a 0.2 s wait for silence on its output channel; on a warm kernel
-    that is a third of a small page. This client starts its channels and checks the kernel once."""
-    start, wait = client.start_channels, client.wait_for_ready
-    state = {"ready": False}
-
-    def start_channels(*args, **kwargs):
-        if not client.channels_running:
-            start(*args, **kwargs)
-
-    def wait_for_ready(timeout=None):
-        if not state["ready"]:
-            wait(timeout=timeout)
-            state["ready"] = True
-
-    client.start_channels, client.wait_for_ready = start_channels, wait_for_ready
-    return client
-
-
 def _prepare_worker(root: str) -> None:
-    """Worker start-up: kernel chatter to a log file (not the terminal), page tools imported."""
+    """Worker start-up: kernel chatter to a log file, not the terminal."""
     log = Paths(Path(root)).cache / "logs" / "kernels.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as handle:
         os.dup2(handle.fileno(), 2)
-    import jupytext  # noqa: F401
-    import nbformat  # noqa: F401
-    import papermill  # noqa: F401
-
-
-def _warm_kernel(root: str) -> None:
-    """Start this worker's kernel and import kb inside it, before its first page.
-
-    Best effort: if warming fails, the first page starts the kernel itself and reports any real
-    error with its template and cell.
-    """
-    try:
-        client = _kernel(Path(root)).client()
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        client.execute_interactive(WARM_UP, timeout=120, output_hook=lambda _msg: None)
-    except Exception as exc:  # noqa: BLE001 - see docstring: the first page reports real errors
-        print(f"kb: kernel warm-up failed: {exc}", file=sys.stderr)
-
-
-def _started() -> bool:
-    """A no-op task: submitting it makes the pool start its worker processes now."""
-    return True
 
 
 WORKERS = os.cpu_count() or 1
 """Pages run side by side, one per core. (With a kept kernel client a worker hardly waits on its
-kernel; a third worker on two cores was measured slower: its kernel start-up costs more than the
-idle time it fills.)"""
+kernel; a third worker on two cores was measured slower: its kernel costs more than the idle
+time it fills.)"""
 
 
 class Workers:
-    """Worker processes for pages, started first thing so that they, and then their kernels
-    (`warm`), get going while the build is still reading and validating `data/`.
+    """Worker processes for pages, each with its own kernel (`kb.kernels`).
 
-    Use as a context manager; closing it shuts the kernels down.
+    They are forked when first needed, by `warm` or the first page, after this process imported
+    what they and their kernels use, so neither imports anything. Use as a context manager;
+    closing it shuts the kernels down.
     """
 
     def __init__(self, root: Path, count: int | None = None):
@@ -240,13 +158,18 @@ class Workers:
         self.pool = ProcessPoolExecutor(
             max_workers=self.count, initializer=_prepare_worker, initargs=(self.root,)
         )
-        for _ in range(self.count):
-            self.pool.submit(_started)
+        self.started = False
 
-    def warm(self, kernels: int) -> None:
-        """Start `kernels` kernels (one per worker) and import kb in them, in the background."""
-        for _ in range(min(kernels, self.count)):
-            self.pool.submit(_warm_kernel, self.root)
+    def submit(self, task, *args):
+        if not self.started:
+            kernels.import_kernel_modules()
+            self.started = True
+        return self.pool.submit(task, *args)
+
+    def warm(self, count: int) -> None:
+        """Start `count` kernels (one per worker) in the background."""
+        for _ in range(min(count, self.count)):
+            self.submit(kernels.warm, self.root)
 
     def __enter__(self) -> Workers:
         return self
@@ -258,16 +181,6 @@ class Workers:
         """Stop the workers (and their kernels); `wait=False` lets them stop in the background
         while the build goes on (0.15 s, measured) — close again with `wait=True` to join them."""
         self.pool.shutdown(wait=wait, cancel_futures=True)
-
-
-def _drop_kernel() -> None:
-    """After a failure, start the next page in a fresh kernel."""
-    global _KERNEL
-    if _KERNEL is not None:
-        if _KERNEL.kept is not None:
-            _KERNEL.kept.stop_channels()
-        _KERNEL.shutdown_kernel(now=True)
-        _KERNEL = None
 
 
 def _page_setup_cell(env: dict[str, str], lang: str):
@@ -371,14 +284,14 @@ def _run(job: Job, root: str) -> PageRun:
             str(partial),
             parameters=job.parameters,
             kernel_name="python3",
-            km=_kernel(paths.root),
+            km=kernels.kernel(paths.root),
             cwd=str(paths.root),
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
-        _drop_kernel()
+        kernels.drop()
         saved = nbformat.read(str(partial), as_version=4) if partial.exists() else nb
         failing = next(
             (c for c in saved.cells if c.get("metadata", {}).get("papermill", {}).get("exception")),
@@ -398,7 +311,7 @@ def _run(job: Job, root: str) -> PageRun:
             f"{where}: {cell} ({params}) raised {exc.ename}: {message}",
         )
     except Exception as exc:  # kernel died, template unreadable, …
-        _drop_kernel()
+        kernels.drop()
         partial.unlink(missing_ok=True)
         first = str(exc).splitlines()[0] if str(exc) else ""
         return PageRun(
@@ -518,7 +431,7 @@ def execute(
     try:
         with Progress(*columns, disable=not progress, transient=True) as bar:
             task = bar.add_task("", total=len(todo))
-            futures = {pool.pool.submit(_run, job, str(paths.root)): job for job in todo}
+            futures = {pool.submit(_run, job, str(paths.root)): job for job in todo}
             waiting = Counter(job.lang for job in todo)
             for future in as_completed(futures):
                 job = futures[future]
