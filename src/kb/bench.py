@@ -107,47 +107,44 @@ REPEATS = 3
 off by a second either way."""
 
 
-def _median_runs(root: Path, before) -> tuple[list[float], str]:
-    """Run `before()` then `kb build`, REPEATS times; the times and the last run's page counts."""
-    times, note = [], ""
-    for _ in range(REPEATS):
-        before()
-        t, out = _kb(root, "build")
-        times.append(t)
-        note = _executed(out)
-    return times, note
-
-
 def build_figures(source: Path) -> list[tuple[str, list[float], str]]:
+    """Clean, no-op and one-edit build times (REPEATS rounds), then the stock build once.
+
+    The three builds are interleaved, round by round (clean, no-op, edit; clean, …), so that a
+    slow spell of a shared machine weighs on all of them alike rather than on one row."""
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
         root = Path(tmp) / "project"
         shutil.copytree(source, root, ignore=ignore_outputs)
-        rows = []
+        times: dict[str, list[float]] = {"clean": [], "no-op": [], "edit": []}
+        notes: dict[str, str] = {}
         edits: list[str] = []
 
-        def clean() -> None:
+        def timed(kind: str) -> None:
+            t, out = _kb(root, "build")
+            times[kind].append(t)
+            notes[kind] = _executed(out)
+
+        for _ in range(REPEATS):
             _kb(root, "clean")
-
-        def edit() -> None:
+            timed("clean")
+            timed("no-op")
             edits.append(_edit_one_observation(root))
-
-        times, note = _median_runs(root, clean)
-        rows.append(("clean build (English + Russian editions)", times, note))
-        times, note = _median_runs(root, lambda: None)
-        rows.append(("no-op rebuild", times, note))
-        times, note = _median_runs(root, edit)
-        rows.append(
-            (f"one-country data edit ({edits[0].split(':')[0]}, +0.01 each run)", times, note)
-        )
+            timed("edit")
         english = sum(1 for _ in (root / "book" / "_generated").rglob("*.ipynb"))
-        rows.append(
+        return [
+            ("clean build (English + Russian editions)", times["clean"], notes["clean"]),
+            ("no-op rebuild", times["no-op"], notes["no-op"]),
+            (
+                f"one-country data edit ({edits[0].split(':')[0]}, +0.01 each run)",
+                times["edit"],
+                notes["edit"],
+            ),
             (
                 "stock jupyter-book, execute_notebooks: force (serial; English only; one run)",
                 [_stock_build(root)],
                 f"{english} executed by Jupyter Book",
-            )
-        )
-        return rows
+            ),
+        ]
 
 
 def page_figures(site: Path) -> tuple[list[tuple[str, int]], list[tuple[str, float, float]]]:
@@ -205,13 +202,20 @@ def run(pages_only: bool = False) -> None:
         rows = build_figures(paths.root)
         clean = statistics.median(rows[0][1])
         print(
-            f"\nBuilds (fresh temporary copy of the project, 2 CPU cores; median of {REPEATS} runs)"
+            f"\nBuilds (fresh temporary copy of the project, {os.cpu_count()} CPU cores; median of "
+            f"{REPEATS} rounds of clean, no-op and edit builds)"
         )
         print(f"{'step':<76} {'median s':>8} {'× clean':>8}  {'runs (s)':<18} notebooks")
         for name, times, note in rows:
             median = statistics.median(times)
             runs = " ".join(f"{t:.1f}" for t in times)
             print(f"{name:<76} {median:8.1f} {median / clean:8.2f}  {runs:<18} {note}")
+        for label, row in (("no-op", rows[1]), ("edit", rows[2])):
+            ratios = [t / c for t, c in zip(row[1], rows[0][1], strict=True)]
+            listed = " ".join(f"{r:.2f}" for r in ratios)
+            print(
+                f"{label} ÷ clean, round by round: {listed} (median {statistics.median(ratios):.2f})"
+            )
         print(f"clean build vs stock serial build: {clean / rows[-1][1][0]:.2f}×")
     if not (paths.html / "index.html").exists():
         print("\n(no _build/html: run `make book` for page figures)")
