@@ -6,7 +6,7 @@ there (no CDN). It is rewritten only when Altair or vl-convert change, which the
 from their package versions without importing either (Altair alone takes 0.15 s to import).
 
 Writing it takes 1.4 s of CPU during which vl-convert holds Python's lock, so `kb build` writes
-it in a process of its own (`start`), beside the pages, and waits for it before Sphinx copies it.
+it in a process of its own (`Writing`), beside the pages, and waits for it before Sphinx copies it.
 """
 
 from __future__ import annotations

@@ -398,7 +398,7 @@ def execute(
 ) -> ExecutionReport:
     """Execute every page whose inputs changed; raise KbError naming each failing cell.
 
-    `workers` is a started `Workers` pool (the build starts it before validating) or a count.
+    `workers` is the build's `Workers` pool (warmed before it validates `data/`) or a count.
     `on_done(lang)` is called as soon as every outdated page of that language ran without error;
     with it, translations run first, so that their `on_done` comes while English pages still run.
     """

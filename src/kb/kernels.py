@@ -19,14 +19,8 @@ import signal
 import sys
 from pathlib import Path
 
-KERNEL_MODULES = (
-    "ipykernel.kernelapp",
-    "ipykernel.ipkernel",
+PAGE_MODULES = (
     "IPython.display",
-    "jupyter_client.manager",
-    "papermill",
-    "nbformat",
-    "jupytext",
     "kb.catalogue",
     "kb.charts",
     "kb.dashboard",
@@ -38,15 +32,25 @@ KERNEL_MODULES = (
     "kb.projects",
     "kb.workshops",
 )
+"""What pages import (with pandas and Altair, which these import)."""
+
+KERNEL_MODULES = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "jupyter_client.manager",
+    "papermill",
+    "nbformat",
+    "jupytext",
+    *PAGE_MODULES,
+)
 """What a page's kernel and its worker import; imported by the build before forking workers."""
 
-WARM_UP = """
-import gc
-import IPython.display
-from kb import catalogue, charts, dashboard, data, display, indicators, maps, programme, projects
-from kb import workshops
-gc.freeze()
-"""
+WARM_UP = (
+    "import gc, importlib\n"
+    f"for name in {PAGE_MODULES!r}:\n"
+    "    importlib.import_module(name)\n"
+    "gc.freeze()\n"
+)
 """Run once in each kernel before its first page (a no-op in a forked kernel, which has it all):
 imports, then `gc.freeze()`, which moves the imported modules out of the collector's reach, so
 the `%reset -f` between pages (which runs a full collection) stays cheap."""
@@ -218,6 +222,14 @@ def _kept_client(client):
     return client
 
 
+def _ready_client(root: str):
+    """This worker's kernel client, connected and the kernel answering."""
+    client = kernel(Path(root)).client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    return client
+
+
 def warm(root: str) -> None:
     """Start this worker's kernel and run `WARM_UP` in it, before its first page.
 
@@ -225,10 +237,7 @@ def warm(root: str) -> None:
     error with its template and cell.
     """
     try:
-        client = kernel(Path(root)).client()
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        client.execute_interactive(WARM_UP, timeout=120, output_hook=lambda _msg: None)
+        _ready_client(root).execute_interactive(WARM_UP, timeout=120, output_hook=lambda _msg: None)
     except Exception as exc:  # noqa: BLE001 - see docstring: the first page reports real errors
         print(f"kb: kernel warm-up failed: {exc}", file=sys.stderr)
 
@@ -236,16 +245,13 @@ def warm(root: str) -> None:
 def evaluate(root: str, expression: str) -> tuple[int, bool, str]:
     """In a worker: (its pid, whether its kernel was forked, the kernel's `repr` of
     `expression`). For checks that a forked kernel behaves like a fresh one."""
-    client = kernel(Path(root)).client()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
     shown: list[str] = []
 
     def keep(msg):
         if msg["msg_type"] == "execute_result":
             shown.append(msg["content"]["data"]["text/plain"])
 
-    client.execute_interactive(expression, timeout=60, output_hook=keep)
+    _ready_client(root).execute_interactive(expression, timeout=60, output_hook=keep)
     return os.getpid(), _FORKED_ONCE, "".join(shown)
 
 

@@ -152,8 +152,8 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
             if lang != "en" and lang not in sphinx:
                 sphinx[lang] = threads.submit(build_edition, lang)
 
-        # Workers (started first, above), then their kernels if pages are to run: their
-        # start-up overlaps reading and validating data/.
+        # If pages are to run, the workers and their kernels are forked now: they get ready
+        # while data/ is validated.
         to_run = _pages_to_run(paths, force)
         workers.warm(sum(to_run.values()))
         with _timed(report, "validate"):
