@@ -53,7 +53,7 @@ def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str | N
     shown = [i for i in DASHBOARD if i in reg]
     table = indicators.table(snap, shown)
     rows = []
-    change_col = t("Change since {year}", year=indicators.BASELINE_YEAR)
+    change_col = t("Change since {year} (launch year)", year=indicators.BASELINE_YEAR)
     for ind in shown:
         if ind not in reg:
             continue
@@ -76,7 +76,9 @@ def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str | N
         last = mine.iloc[-1]
         base = mine[mine.year == indicators.BASELINE_YEAR]
         change = "—"
-        if not base.empty and last.year > indicators.BASELINE_YEAR:
+        if meta.change_means == "revision":
+            change = t("revisions, not change")
+        elif not base.empty and last.year > indicators.BASELINE_YEAR:
             delta = last.value - base.iloc[0].value
             change = f"{'+' if delta >= 0 else '−'}{display.number(abs(delta), meta.unit)}"
         same_year = s[s.year == last.year]

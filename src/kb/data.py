@@ -38,6 +38,8 @@ class Snapshot:
     projects: pd.DataFrame
     financing: pd.DataFrame
     timeline: pd.DataFrame
+    periods: pd.DataFrame
+    results: pd.DataFrame
     objectives: pd.DataFrame
 
     def __repr__(self) -> str:
@@ -152,8 +154,10 @@ def _message(resource: dict, e: dict) -> str:
     """One readable sentence for a frictionless error descriptor."""
     kind, cell = e["type"], e.get("cell")
     if kind == "type-error":
-        ftype = next(f["type"] for f in resource["schema"]["fields"] if f["name"] == e["fieldName"])
-        return f"{cell!r} is not {_TYPE_NAMES.get(ftype, ftype)}"
+        field = next(f for f in resource["schema"]["fields"] if f["name"] == e["fieldName"])
+        if field.get("format") == "uri":
+            return f"{cell!r} is not a URL (http://… or https://…)"
+        return f"{cell!r} is not {_TYPE_NAMES.get(field['type'], field['type'])}"
     if kind == "constraint-error":
         found = _CONSTRAINT.search(e.get("note", ""))
         name, limit = found.groups() if found else (None, None)
@@ -175,6 +179,7 @@ def _message(resource: dict, e: dict) -> str:
             "sources": "source id",
             "indicators": "indicator id",
             "outcomes": "outcome id",
+            "projects": "project id",
         }.get(ref, ref)
         return f"{e['fieldCells'][0]!r} is not a known {noun} (see data/{ref}.csv)"
     if kind == "missing-label":
@@ -250,6 +255,9 @@ def _rule_problems(data_dir: Path) -> list[str]:
             "observations",
             "projects",
             "objectives",
+            "timeline",
+            "periods",
+            "results",
         )
     }
     source_ids = {r.get("id") for r in t["sources"]}
@@ -271,6 +279,10 @@ def _rule_problems(data_dir: Path) -> list[str]:
     check_list("indicators", "outcomes", outcomes, "outcome id (see data/outcomes.csv)", False)
     check_list("projects", "source", source_ids, "source id (see data/sources.csv)")
     check_list("projects", "countries", countries | {"TUR"}, "country code")
+    check_list("projects", "outcomes", outcomes, "outcome id (see data/outcomes.csv)", False)
+    check_list("periods", "source", source_ids, "source id (see data/sources.csv)")
+    event_ids = {r.get("id") for r in t["timeline"]}
+    check_list("periods", "events", event_ids, "timeline event id (see data/timeline.csv)", False)
     indicator_ids = {r.get("id") for r in t["indicators"]}
     check_list(
         "objectives", "indicators", indicator_ids, "indicator id (see data/indicators.csv)", False
@@ -302,6 +314,24 @@ def _rule_problems(data_dir: Path) -> list[str]:
             problems.append(
                 f"data/projects.csv:{line}:end_year: {end:g} is before start_year {start:g}"
             )
+    for line, row in enumerate(t["periods"], start=2):
+        start, end = row.get("start") or "", row.get("end") or ""
+        if end and start and end < start:
+            problems.append(f"data/periods.csv:{line}:end: {end} is before start {start}")
+        if bool(end) != bool(row.get("end_precision")):
+            problems.append(
+                f"data/periods.csv:{line}:end_precision: give it exactly when end is given"
+            )
+    for line, row in enumerate(t["results"], start=2):
+        has_value, has_text = bool(row.get("value")), bool(row.get("value_text"))
+        if row.get("kind") == "rating" and not has_text:
+            problems.append(f"data/results.csv:{line}:value_text: a rating needs its wording")
+        if row.get("kind") != "rating" and not has_value:
+            problems.append(f"data/results.csv:{line}:value: a {row.get('kind')} needs a number")
+        if has_text and not row.get("value_text_ru"):
+            problems.append(f"data/results.csv:{line}:value_text_ru: missing Russian wording")
+        if has_value and not row.get("unit"):
+            problems.append(f"data/results.csv:{line}:unit: a number needs its unit")
     return problems
 
 

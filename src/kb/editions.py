@@ -156,9 +156,10 @@ def edition_toc(paths: Paths, lang: str) -> Path:
     return target
 
 
-MIRROR_SKIPS = ("_generated", "templates", "_charts")
+MIRROR_SKIPS = ("_generated", "templates", "_charts", "references.bib")
 """Not mirrored into a translation's source: its own pages go to its `_generated/`; chart
-downloads are not read by Sphinx (every edition links to the site's one `charts/` folder)."""
+downloads are not read by Sphinx (every edition links to the site's one `charts/` folder); its
+bibliography is written in its language by `kb.pipeline.prepare_assets`."""
 
 
 @dataclass
@@ -214,7 +215,10 @@ class Edition:
     def inputs_hash(self) -> str:
         """Hash of everything this Sphinx build reads."""
         source, config, toc = self.sources()
-        files = [config, toc]
+        files = [config, toc] + [Path(__file__).with_name(m) for m in ("sphinx_ext.py", "facts.py")]
+        files.append(self.paths.root / "requirements.lock")
+        # Prose quotes dates and amounts from data/ through the extension's fact roles.
+        files += sorted(self.paths.data.glob("*.csv"))
         if self.lang != "en":
             files += sorted(p for p in self.paths.locales.rglob("*.po") if p.is_file())
         files += sorted(

@@ -16,12 +16,39 @@ _current = {"lang": "en"}
 _missing: set[str] = set()
 
 RU: dict[str, str] = {
+    # programme spans, outcome groups, results
+    "(concept-stage record, not a grant)": "(запись на стадии концепции, не грант)",
+    "Phase 1 (first GEF tranche)": "Фаза 1 (первый транш ГЭФ)",
+    "rest of the ten-year programme": "остальная часть десятилетней программы",
+    "CACILM II (knowledge management, GEF 4600)": "CACILM II (управление знаниями, ГЭФ 4600)",
+    "CACILM 2 (FAO, GEF 9094)": "CACILM 2 (ФАО, ГЭФ 9094)",
+    "GEF programme record at concept stage: grant field (not a grant)": "Запись ГЭФ о программе на стадии концепции: поле гранта (не грант)",
+    "Expected outcome group ({numeral}) of the ten-year programme:": "Ожидаемая группа результатов ({numeral}) десятилетней программы:",
+    "No source we could read reports a result for this outcome group.": "Ни один из доступных нам источников не сообщает о результатах по этой группе.",
+    "Result": "Результат",
+    "Kind": "Вид",
+    "target": "целевой показатель",
+    "achieved": "достигнуто",
+    "evaluation rating": "оценка независимой оценки",
+    "more than": "более",
+    "planned": "по плану",
+    "as reported": "по данным источника",
+    "End": "Окончание",
+    "Note": "Примечание",
+    "{length} after the start": "{length} с начала",
+    "No event is dated outside its span.": "Ни одно событие не датировано за пределами своего периода.",
+    "{event} ({date}; {event_source}) is dated after the end of “{span}” ({end}; {span_source}): the sources disagree, and both are shown.": "{event} ({date}; {event_source}) датируется позже окончания периода «{span}» ({end}; {span_source}): источники расходятся, и приводятся оба.",
+    "Spans of the programme": "Периоды программы",
+    "as each source dates them": "по датировке каждого источника",
+    "Bar chart of {count} spans of the programme from {first} to {last}, one bar per span and source; the table below lists each span.": "Столбчатая диаграмма {count} периодов программы с {first} по {last} г., по одному столбцу на период и источник; все периоды перечислены в таблице ниже.",
+    "No dated event in the snapshot concerns this country.": "В данных нет датированных событий, касающихся этой страны.",
     # tables and figures
     "Indicator": "Показатель",
     "Unit": "Единица",
     "Latest": "Последнее значение",
     "Year": "Год",
-    "Change since {year}": "Изменение с {year} г.",
+    "Change since {year} (launch year)": "Изменение с {year} г. (год запуска программы)",
+    "revisions, not change": "пересмотры данных, а не изменение",
     "Rank of 5": "Место среди 5",
     "{rank} (highest = 1)": "{rank} (наибольшее = 1)",
     "Source": "Источник",
@@ -143,7 +170,7 @@ RU: dict[str, str] = {
     # derived indicators (kb.indicators)
     "Forest area change since 2006": "Изменение площади лесов с 2006 г.",
     "km²": "км²",
-    "Forest area in the year minus forest area in 2006, the CACILM baseline (FAO FRA 2020 series).": "Площадь лесов в данном году минус площадь лесов в 2006 г., базовом году CACILM "
+    "Forest area in the year minus forest area in 2006, the programme's launch year (FAO FRA 2020 series).": "Площадь лесов в данном году минус площадь лесов в 2006 г., году запуска программы "
     "(ряд Глобальной оценки лесных ресурсов ФАО 2020).",
     "% of 2006 area": "% площади 2006 г.",
     "Relative change of forest area against 2006 (FAO FRA 2020 series).": "Относительное изменение площади лесов по сравнению с 2006 г. (ряд ФАО 2020).",
@@ -170,6 +197,7 @@ RU: dict[str, str] = {
     "Title and note": "Название и примечание",
     "Publisher": "Издатель",
     "Retrieved": "Дата обращения",
+    "Read from": "Где прочитано",
     "The snapshot cites {count} sources.": "Набор данных ссылается на {count} источников.",
 }
 

@@ -16,7 +16,9 @@ from kb import deps, i18n
 from kb.data import Snapshot, load
 
 BASELINE_YEAR = 2006
-"""CACILM's programme baseline: Phase 1 was approved and launched in 2006."""
+"""The programme's launch year (the Almaty launch in `data/timeline.csv`, id `phase1-launch`);
+no source names a CACILM baseline year, so changes are counted from the launch year. A test keeps
+this constant equal to the year in the data."""
 
 COLUMNS = ["indicator", "country", "year", "value", "unit", "source"]
 
@@ -30,6 +32,7 @@ class Indicator:
     unit: str
     definition: str
     good_direction: str  # up | down | none
+    change_means: str = "change"  # change | revision
     outcomes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     derived_from: tuple[str, ...] = ()
@@ -123,7 +126,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         "forest_area_change_km2",
         f"Forest area change since {BASELINE_YEAR}",
         "km²",
-        f"Forest area in the year minus forest area in {BASELINE_YEAR}, the CACILM baseline "
+        f"Forest area in the year minus forest area in {BASELINE_YEAR}, the programme's launch year "
         "(FAO FRA 2020 series).",
         "up",
         ("forest_area_km2",),
@@ -191,6 +194,7 @@ def _registry(snap: Snapshot) -> dict[str, Indicator]:
             unit=r.unit_ru if ru else r.unit,
             definition=r.definition_ru if ru else r.definition,
             good_direction=r.good_direction,
+            change_means=r.change_means,
             outcomes=_split(r.outcomes),
             sources=_split(r.source),
             min_value=None if pd.isna(r.min_value) else float(r.min_value),

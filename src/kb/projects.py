@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from kb import charts, display
+from kb import charts, display, i18n
 from kb.data import Snapshot, load
 from kb.i18n import t
 
@@ -33,7 +33,22 @@ def by_country(snapshot: Snapshot | None = None) -> pd.DataFrame:
 
 
 def _usd(value) -> str:
-    return "" if pd.isna(value) else f"{value:,.0f}"
+    return "" if pd.isna(value) else i18n.number(value, 0)
+
+
+def _grant(value, status) -> str:
+    """A reported grant, or an amount on a record at concept stage, marked as not a grant."""
+    if pd.isna(value):
+        return ""
+    return _usd(value) + (
+        " " + t("(concept-stage record, not a grant)") if status == "concept" else ""
+    )
+
+
+def grants(snapshot: Snapshot | None = None) -> pd.DataFrame:
+    """Projects whose GEF grant a source reports; amounts on concept-stage records are left out."""
+    f = frame(snapshot)
+    return f[f.gef_grant_usd.notna() & (f.gef_grant_status == "reported")]
 
 
 def _years(start, end) -> str:
@@ -42,14 +57,21 @@ def _years(start, end) -> str:
     return f"{s}–{e}" if s and e else s or (f"–{e}" if e else t("not reported"))
 
 
-def table(snapshot: Snapshot | None = None, country: str | None = None, phase: str | None = None):
-    """The catalogue as an HTML table, optionally for one country or phase."""
+def table(
+    snapshot: Snapshot | None = None,
+    country: str | None = None,
+    phase: str | None = None,
+    outcome: str | None = None,
+):
+    """The catalogue as an HTML table, optionally for one country, phase or outcome group."""
     snap = snapshot or load()
     f = frame(snap)
     if country:
         f = f[f.country_list.apply(lambda cs: country in cs)]
     if phase:
         f = f[f.phase == phase]
+    if outcome:
+        f = f[f.outcomes.fillna("").str.split(";").apply(lambda os: outcome in os)]
     if f.empty:
         return display.note(t("No project in the catalogue matches."))
     f = f.sort_values(["phase", "start_year", "title"], na_position="last")
@@ -64,7 +86,10 @@ def table(snapshot: Snapshot | None = None, country: str | None = None, phase: s
             t("Lead agency"): f.lead_agency.values,
             t("Identifiers"): f.identifiers.fillna("").str.replace(";", "; ").values,
             t("Years"): [_years(s, e) for s, e in zip(f.start_year, f.end_year, strict=True)],
-            t("GEF grant (US$)"): f.gef_grant_usd.map(_usd).values,
+            t("GEF grant (US$)"): [
+                _grant(v, status)
+                for v, status in zip(f.gef_grant_usd, f.gef_grant_status, strict=True)
+            ],
             t("Co-financing (US$)"): f.cofinancing_usd.map(_usd).values,
             t("CACILM link"): f.cacilm_link.map(t).values,
             t("Source"): [display.source_link(s, snap) for s in f.source],
@@ -85,7 +110,9 @@ def summary(snapshot: Snapshot | None = None) -> pd.DataFrame:
         index="country", columns="cacilm_link", values="id", aggfunc="count", fill_value=0
     ).reindex(columns=list(LINKS), fill_value=0)
     out["total"] = out.sum(axis=1)
-    out["with GEF grant reported"] = rows.groupby("country").gef_grant_usd.count()
+    reported = rows[rows.id.isin(grants(snapshot).id)]
+    out["with GEF grant reported"] = reported.groupby("country").id.count()
+    out["with GEF grant reported"] = out["with GEF grant reported"].fillna(0).astype(int)
     return out.reset_index()
 
 
@@ -186,9 +213,10 @@ def agency_figure(snapshot: Snapshot | None = None) -> charts.Figure:
 def phase_counts(snapshot: Snapshot | None = None) -> pd.DataFrame:
     """Projects per phase and how many of them report a GEF grant."""
     f = frame(snapshot)
+    f["gef_reported"] = f.id.isin(grants(snapshot).id)
     out = (
         f.groupby("phase")
-        .agg(projects=("id", "count"), gef_reported=("gef_grant_usd", "count"))
+        .agg(projects=("id", "count"), gef_reported=("gef_reported", "sum"))
         .reset_index()
     )
     out["phase"] = out.phase.map(lambda p: t(PHASES[p]))

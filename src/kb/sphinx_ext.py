@@ -198,7 +198,8 @@ def _cache_translated_messages(app) -> None:
     import sphinx.transforms.i18n as i18n
     from docutils import nodes
 
-    versions = (sphinx.__version__, myst_parser.__version__)
+    # A translation that uses a fact role parses to that fact's text: the data is part of the key.
+    versions = (sphinx.__version__, myst_parser.__version__, _data_digest(app))
     known = _kept_between_builds(app, "translations-parsed.pickle", versions)
     parse = i18n.publish_msgstr
 
@@ -221,7 +222,53 @@ def _cache_translated_messages(app) -> None:
     i18n.publish_msgstr = remembered
 
 
+def _data_dir(app) -> Path:
+    from kb.paths import find_root
+
+    return find_root(Path(app.srcdir)) / "data"
+
+
+def _fact_role(kind: str):
+    """A role that shows one fact from `data/` in the edition's language: `{kb-date}`phase1-launch``.
+
+    Prose names the row; the date or amount itself lives in `data/`, with its source. The page
+    depends on the table it read, so Sphinx reads the page again when the table changes."""
+    from docutils import nodes
+
+    from kb import facts
+
+    def role(name, rawtext, text, lineno, inliner, options=None, content=None):
+        env = inliner.document.settings.env
+        data = _data_dir(env.app)
+        env.note_dependency(str(facts.table_path(data, kind)))
+        try:
+            shown = facts.render(data, kind, text.strip(), env.config.language or "en")
+        except (facts.UnknownFact, ValueError) as exc:
+            message = inliner.reporter.error(f"{{kb-{kind}}}`{text}`: {exc}", line=lineno)
+            return [inliner.problematic(rawtext, rawtext, message)], [message]
+        return [nodes.inline(rawtext, shown, classes=["kb-fact"])], []
+
+    return role
+
+
+def _data_digest(app) -> str:
+    """Hash of the tables the fact roles read: parsed translations depend on them too."""
+    import hashlib
+
+    from kb import facts
+
+    data = _data_dir(app)
+    h = hashlib.sha256()
+    for name in sorted({table for table, _ in facts.TABLES.values()}):
+        h.update((data / f"{name}.csv").read_bytes())
+    return h.hexdigest()
+
+
 def setup(app):
+    from kb import facts
+
+    for kind in facts.TABLES:
+        app.add_role(f"kb-{kind}", _fact_role(kind))
     _cache_pybtex_plugin_lookups()
     app.connect("builder-inited", _cache_translated_messages)
     app.connect("builder-inited", _cache_formatted_entries)
