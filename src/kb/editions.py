@@ -230,7 +230,8 @@ class Edition:
         )
         h = hashlib.sha256()
         for f in files:
-            h.update(str(f.relative_to(self.paths.root)).encode())
+            inside = f.is_relative_to(self.paths.root)
+            h.update(str(f.relative_to(self.paths.root) if inside else f"kb/{f.name}").encode())
             h.update(f.read_bytes())
         return h.hexdigest()
 
