@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -17,33 +18,80 @@ from kb.i18n import t
 
 _BIB_SPECIAL = re.compile(r"([&%$#_{}~^\\])")
 
+NO_DATE = {"en": "n.d.", "ru": "б. г."}
+"""What an undated entry shows instead of a year, per edition."""
+
+_WORDS = {
+    "en": {"retrieved": "Retrieved {date}", "licence": "Licence", "read_from": "Read from a copy"},
+    "ru": {
+        "retrieved": "Дата обращения: {date}",
+        "licence": "Лицензия",
+        "read_from": "Где прочитано",
+    },
+}
+
 
 def _bib(text) -> str:
     text = "" if pd.isna(text) else str(text)
     return _BIB_SPECIAL.sub(lambda m: "\\" + m.group(1) if m.group(1) not in "~^\\" else " ", text)
 
 
-def _year(vintage: str) -> str:
-    m = re.search(r"(19|20)\d\d", str(vintage))
-    return m.group(0) if m else "n.d."
+_URL_SPECIAL = {"%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$", "~": r"\textasciitilde{}"}
 
 
-def bibtex(snapshot: Snapshot) -> str:
+def _bib_url(url) -> str:
+    r"""A URL for `\url{...}`, kept byte for byte by pybtex's LaTeX decoding.
+
+    pybtex decodes field text as LaTeX, where `--` is an en dash and `%` starts a comment: an
+    empty group between hyphens (`-{}-`) and escapes keep them as typed."""
+    text = re.sub(r"-(?=-)", "-{}", str(url))
+    return re.sub(r"[%&#$~]", lambda m: _URL_SPECIAL[m.group(0)], text)
+
+
+def _blank(value) -> bool:
+    return value is None or pd.isna(value) or str(value).strip() == ""
+
+
+def year(value, lang: str = "en") -> str:
+    """The entry's year: the publication year the source gives (`year` column), else "n.d."."""
+    return NO_DATE[lang] if _blank(value) else str(int(value))
+
+
+def bibtex(snapshot: Snapshot, lang: str = "en") -> str:
+    """`data/sources.csv` as BibTeX, in the words of the edition `lang` ("n.d." or "б. г.")."""
+    words = _WORDS[lang]
     entries = []
     for r in snapshot.sources.itertuples(index=False):
+        note = (
+            f"{words['retrieved'].format(date=r.retrieved)}. {words['licence']}: {_bib(r.licence)}"
+        )
+        read_from = getattr(r, "read_from", None)
+        if not _blank(read_from):
+            note += f". {words['read_from']}: \\url{{{_bib_url(read_from)}}}"
         entries.append(
             f"@misc{{{r.id},\n  title = {{{{{_bib(r.title)}}}}},\n"
-            f"  author = {{{{{_bib(r.publisher)}}}}},\n  year = {{{_year(r.vintage)}}},\n"
-            f"  howpublished = {{\\url{{{r.url}}}}},\n"
-            f"  note = {{Retrieved {r.retrieved}. Licence: {_bib(r.licence)}}}\n}}\n"
+            f"  author = {{{{{_bib(r.publisher)}}}}},\n"
+            f"  year = {{{year(getattr(r, 'year', None), lang)}}},\n"
+            f"  howpublished = {{\\url{{{_bib_url(r.url)}}}}},\n"
+            f"  note = {{{note}}}\n}}\n"
         )
     return "\n".join(entries)
 
 
-def write_bibtex(snapshot: Snapshot, path: Path) -> None:
-    text = bibtex(snapshot)
+def write_bibtex(snapshot: Snapshot, path: Path, lang: str = "en") -> None:
+    text = bibtex(snapshot, lang)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+
+def _read_from_link(row) -> str:
+    """A link to the copy the source was read from (empty when read at the publisher's site)."""
+    url = getattr(row, "read_from", None)
+    if _blank(url):
+        return ""
+    host = urlsplit(str(url)).netloc
+    return f'<a href="{display.esc(url)}">{display.esc(host or url)}</a>'
 
 
 def sources_table(snapshot: Snapshot | None = None, ids: list[str] | None = None):
@@ -57,11 +105,19 @@ def sources_table(snapshot: Snapshot | None = None, ids: list[str] | None = None
             f'<td><a href="{display.esc(r.url)}">{display.esc(r.title)}</a><br>'
             f"<small>{display.esc(r.note)}</small></td><td>{display.esc(r.publisher)}</td>"
             f"<td>{display.esc(r.vintage)}</td><td>{display.esc(r.licence)}</td>"
-            f"<td>{display.esc(r.retrieved)}</td></tr>"
+            f"<td>{display.esc(r.retrieved)}</td><td>{_read_from_link(r)}</td></tr>"
         )
     head = "".join(
         f'<th scope="col">{t(h)}</th>'
-        for h in ("Id", "Title and note", "Publisher", "Vintage", "Licence", "Retrieved")
+        for h in (
+            "Id",
+            "Title and note",
+            "Publisher",
+            "Vintage",
+            "Licence",
+            "Retrieved",
+            "Read from",
+        )
     )
     return display.HTML(
         f'<div class="kb-table-wrap"><table class="kb-table kb-sources"><thead>'

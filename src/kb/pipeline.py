@@ -61,7 +61,10 @@ def prepare_assets(paths: Paths, chart_bundle: bool = True) -> None:
     if chart_bundle:
         bundle.write_bundle(paths.vendor)
     workshops.write_notebooks(paths)
-    citations.write_bibtex(load(paths.data, check=False), paths.book / "references.bib")
+    snap = load(paths.data, check=False)
+    citations.write_bibtex(snap, paths.book / "references.bib")
+    for lang in EDITIONS:  # a translation's own bibliography ("б. г."), not mirrored from book/
+        citations.write_bibtex(snap, paths.edition(lang) / "book" / "references.bib", lang)
 
 
 _CHART_FILE = re.compile(r"charts/([\w.-]+\.(?:csv|svg))")
