@@ -67,20 +67,22 @@ def execute(
 ) -> None:
     """Run the notebook templates with papermill into book/_generated/."""
     from kb import pages
+    from kb.buildlock import exclusive
     from kb.data import load
     from kb.execute import execute as run
     from kb.pipeline import prepare_assets, validate_data
 
     paths = Paths.here()
-    validate_data(paths)
-    prepare_assets(paths)
-    report = run(
-        pages.jobs(load(paths.data)),
-        paths,
-        force=force,
-        workers=workers or None,
-        progress=sys.stderr.isatty(),
-    )
+    with exclusive(paths, "run"):
+        validate_data(paths)
+        prepare_assets(paths)
+        report = run(
+            pages.jobs(load(paths.data)),
+            paths,
+            force=force,
+            workers=workers or None,
+            progress=sys.stderr.isatty(),
+        )
     _print_execution(report.ran, report.skipped, report.same_output)
 
 
@@ -98,10 +100,13 @@ def _print_execution(ran: dict, skipped: list, same: list) -> None:
 @_friendly
 def build(force: bool = typer.Option(False, help="Re-execute and rebuild every page.")) -> None:
     """Validate, execute, build the book into _build/html and publish the data files."""
+    from kb.buildlock import exclusive
     from kb.pipeline import build as run
 
     t = time.perf_counter()
-    report = run(Paths.here(), force=force, progress=sys.stderr.isatty())
+    paths = Paths.here()
+    with exclusive(paths):
+        report = run(paths, force=force, progress=sys.stderr.isatty())
     _print_execution(report.executed, report.skipped, report.same_output)
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in report.steps.items())
     state = "site rebuilt" if report.published else "site already up to date"
@@ -130,9 +135,17 @@ def serve(port: int = typer.Option(8000), host: str = typer.Option("127.0.0.1"))
 @app.command()
 def clean() -> None:
     """Remove built outputs and caches (keeps .venv)."""
-    import shutil
+    from kb.buildlock import exclusive
 
     paths = Paths.here()
+    with exclusive(paths, "clean"):
+        _remove_outputs(paths)
+    typer.echo("removed _build/, book/_generated/, book/_extra/, book/_charts/, .kb-cache/, dist/")
+
+
+def _remove_outputs(paths: Paths) -> None:
+    import shutil
+
     for target in (
         paths.build,
         paths.generated,
@@ -146,7 +159,6 @@ def clean() -> None:
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
-    typer.echo("removed _build/, book/_generated/, book/_extra/, book/_charts/, .kb-cache/, dist/")
 
 
 @app.command()
@@ -195,9 +207,12 @@ def bench(
 @_friendly
 def dist() -> None:
     """Zip the built site for offline use: dist/cacilm-kb-<version>.zip."""
+    from kb.buildlock import exclusive
     from kb.offline import make_dist
 
-    path = make_dist(Paths.here())
+    paths = Paths.here()
+    with exclusive(paths, "zip"):
+        path = make_dist(paths)
     typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -48,10 +48,13 @@ class Snapshot:
     def __getattribute__(self, name: str):
         # Record which tables a page reads (see kb.deps); observations are recorded per
         # indicator by `observations_for`, so a direct read depends on the whole table.
+        # A page gets its own copy of a table: the snapshot is shared by every page a kernel
+        # runs, and a page that changed a shared frame would change the pages after it.
         if name in _TABLE_NAMES:
             from kb import deps
 
             deps.uses(f"table:{name}")
+            return object.__getattribute__(self, name).copy()
         return object.__getattribute__(self, name)
 
     def observations_for(self, indicators: set[str]) -> pd.DataFrame:
@@ -60,7 +63,7 @@ class Snapshot:
 
         deps.uses(*(f"obs:{i}" for i in indicators))
         frame = object.__getattribute__(self, "observations")
-        return frame[frame.indicator.isin(indicators)]
+        return frame[frame.indicator.isin(indicators)].copy()
 
     def country_name(self, iso3: str, lang: str | None = None) -> str:
         """The country's name in `lang` (default: the page's language)."""

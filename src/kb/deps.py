@@ -1,8 +1,10 @@
 """What each executed page read from `data/`, so a data edit re-runs only the pages it affects.
 
 Inside a notebook kernel, `kb` records the data it touches as keys: `table:<name>` for a whole
-CSV (e.g. `table:projects`), `obs:<indicator>` for one indicator's observations, and
-`file:<path>` for other files (map outlines). `kb execute` appends a hidden last cell that saves
+CSV (e.g. `table:projects`), `obs:<indicator>` for one indicator's observations,
+`file:<path>` for other files (map outlines), and `template:<name>` for another page's template
+that a page reads (the workshop agenda reads every module's minutes), with `templates:list` for
+which templates exist. `kb execute` appends a hidden last cell that saves
 the keys; the next build hashes only those slices of `data/` for that page.
 """
 
@@ -68,9 +70,15 @@ def dump() -> None:
         Path(target).write_text(json.dumps(reads()), encoding="utf-8")
 
 
-def digests(data_dir: Path) -> dict[str, str]:
-    """Hash of every dependency key's slice of `data/`."""
+def digests(data_dir: Path, templates_dir: Path | None = None) -> dict[str, str]:
+    """Hash of every dependency key's slice of `data/` (and of the templates pages read)."""
     out: dict[str, str] = {}
+    if templates_dir is not None and templates_dir.is_dir():
+        names = sorted(p.name for p in templates_dir.glob("*.md"))
+        out["templates:list"] = hashlib.sha256("\n".join(names).encode()).hexdigest()
+        for name in names:
+            raw = (templates_dir / name).read_bytes()
+            out[f"template:{name}"] = hashlib.sha256(raw).hexdigest()
     for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(data_dir).as_posix()
         raw = path.read_bytes()

@@ -21,6 +21,10 @@ from pathlib import Path
 from kb.errors import KbError
 from kb.paths import Paths
 
+ENVIRONMENT_CODE = ("sphinx_ext.py", "facts.py")
+"""The book's own code that Sphinx runs while it writes every page (beside `data/`, which the
+fact roles record as a dependency of each page that quotes it)."""
+
 EDITIONS = ("ru",)
 """Translated editions, published in `_build/html/<lang>/` from the same sources and data."""
 
@@ -235,6 +239,27 @@ class Edition:
             h.update(f.read_bytes())
         return h.hexdigest()
 
+    @property
+    def _env_stamp(self) -> Path:
+        return self.paths.build / f".sphinx-{self.lang}.env.sha256"
+
+    def environment_key(self) -> str:
+        """Hash of what shapes every page's HTML but that Sphinx does not track per page: the
+        book's Sphinx extension, the code its roles call, and the locked packages (Sphinx, the
+        theme, myst). When it changes, Sphinx's saved environment is thrown away and every page
+        is written again; otherwise pages it considers unchanged would keep the old HTML."""
+        h = hashlib.sha256()
+        for name in ENVIRONMENT_CODE:
+            h.update(Path(__file__).with_name(name).read_bytes())
+        lock = self.paths.root / "requirements.lock"
+        if lock.exists():
+            h.update(lock.read_bytes())
+        return h.hexdigest()
+
+    def environment_changed(self) -> bool:
+        stamp = self._env_stamp
+        return not stamp.exists() or stamp.read_text() != self.environment_key()
+
     def fresh(self, digest: str | None = None) -> bool:
         """True when the last build of these very inputs succeeded and its output is there."""
         digest = digest or self.inputs_hash()
@@ -270,6 +295,7 @@ class Edition:
             tail = output.strip().splitlines()[-3:]
             raise KbError(problems or ["jupyter-book build failed:", *tail])
         self._stamp.write_text(digest)
+        self._env_stamp.write_text(self.environment_key())
         return digest
 
     def stop(self) -> None:
@@ -293,16 +319,17 @@ class SphinxProcesses:
         plan, theirs = [], []
         for edition in editions:
             source, config, toc = edition.sources()
-            if clean:
+            full = clean or edition.environment_changed()
+            if full:
                 shutil.rmtree(edition.work, ignore_errors=True)
             edition.work.mkdir(parents=True, exist_ok=True)
             go_read, go_write = os.pipe()
             done_read, done_write = os.pipe()
-            edition._go, edition._done, edition._clean = go_write, done_read, clean
+            edition._go, edition._done, edition._clean = go_write, done_read, full
             edition._log = edition.work / "sphinx.log"
             plan.append(
                 {
-                    "argv": build_arguments(edition.work, source, config, toc, full=clean),
+                    "argv": build_arguments(edition.work, source, config, toc, full=full),
                     "go": go_read,
                     "done": done_write,
                     "log": str(edition._log),

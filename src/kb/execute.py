@@ -191,6 +191,9 @@ def _page_setup_cell(env: dict[str, str], lang: str):
         'get_ipython().run_line_magic("reset", "-f")\n'
         f"import os\nos.environ.update({env!r})\n"
         "import kb.deps\nkb.deps.reset()\n"
+        # Options another page may have changed go back to a new kernel's.
+        "import pandas\npandas.reset_option('^display|^mode', silent=True)\n"
+        "pandas.set_option('display.max_columns', 20)\n"
         f"import kb.i18n\nkb.i18n.reset()\nkb.i18n.set_language({lang!r})"
     )
     return nbformat.v4.new_code_cell(source, metadata={"tags": [BUILD_TAG]})
@@ -376,7 +379,7 @@ def outdated(jobs: list[Job], paths: Paths, force: bool = False) -> list[Job]:
     the end.
     """
     shared = shared_inputs_hash(paths)
-    data = deps.digests(paths.data)
+    data = deps.digests(paths.data, paths.templates)
     todo = [job for job in jobs if force or not _fresh(job, paths, shared, data)]
     return sorted(todo, key=lambda job: -_last_seconds(job, paths))
 
@@ -406,7 +409,7 @@ def execute(
 
     paths = paths or Paths.here()
     shared = shared_inputs_hash(paths)
-    data = deps.digests(paths.data)
+    data = deps.digests(paths.data, paths.templates)
     todo = outdated(jobs, paths, force)
     if on_done:
         todo.sort(key=lambda job: job.lang == "en")  # stable: slowest first within a language

@@ -107,6 +107,7 @@ _OUTPUTS = {
     ".venv",
     "_build",
     ".kb-cache",
+    ".kb-build.lock",
     "dist",
     ".git",
     "node_modules",

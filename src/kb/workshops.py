@@ -42,9 +42,13 @@ def modules(paths: Paths | None = None) -> list[Module]:
     """Every workshop module, in order, read from the templates' front matter."""
     import yaml
 
+    from kb import deps
+
     paths = paths or Paths.here()
     out = []
+    deps.uses("templates:list")
     for template in sorted(paths.templates.glob("workshop_m*.md")):
+        deps.uses(f"template:{template.name}")
         text = template.read_text(encoding="utf-8")
         front = yaml.safe_load(text.split("---", 2)[1])
         meta = front["kb_workshop"]
