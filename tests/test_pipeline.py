@@ -54,17 +54,16 @@ def test_country_template_executes_with_papermill(tmp_path, monkeypatch):
     )
 
 
-def test_page_kernels_are_forked_yet_behave_like_fresh_ones():
-    """A worker forks its kernel with kb, pandas and Altair already imported; pages must not
-    notice: pandas formats text as in a fresh kernel (20 columns), not for the build's terminal."""
+def test_page_kernels_are_ordinary_kernels_of_their_worker():
+    """A worker starts its kernel the documented way (jupyter_client) and keeps it; pandas in
+    it formats text as in any kernel (20 columns), not as for the build's terminal."""
     from kb import kernels
     from kb.execute import Workers
 
-    probe = "import os, sys, pandas; (os.getppid(), pandas.get_option('display.max_columns'), 'kb.charts' in sys.modules)"
+    probe = "import os, pandas; (os.getppid(), pandas.get_option('display.max_columns'))"
     with Workers(ROOT, count=1) as workers:
-        worker, forked, shown = workers.submit(kernels.evaluate, str(ROOT), probe).result(120)
-    assert forked
-    assert shown == f"({worker}, 20, True)"
+        worker, shown = workers.submit(kernels.evaluate, str(ROOT), probe).result(120)
+    assert shown == f"({worker}, 20)"
 
 
 def test_book_has_home_and_five_country_pages(site):

@@ -222,6 +222,25 @@ def _cache_translated_messages(app) -> None:
     i18n.publish_msgstr = remembered
 
 
+STOPPED = 3
+"""Exit status of a build told not to go ahead (kb.sphinx_runner)."""
+
+
+def _wait_for_go(app) -> None:
+    """Under `kb.sphinx_runner`: once Sphinx is set up, wait for the word to build.
+
+    The runner starts an edition's build while pages still execute; everything up to here
+    (extensions, configuration, the saved environment, the builder) is done by then."""
+    import os
+
+    fd = os.environ.pop("KB_SPHINX_GO_FD", None)
+    if fd is None:
+        return
+    with os.fdopen(int(fd), encoding="utf-8") as go:
+        if go.readline().strip() != "build":
+            raise SystemExit(STOPPED)
+
+
 def _data_dir(app) -> Path:
     from kb.paths import find_root
 
@@ -270,6 +289,7 @@ def setup(app):
     for kind in facts.TABLES:
         app.add_role(f"kb-{kind}", _fact_role(kind))
     _cache_pybtex_plugin_lookups()
+    app.connect("builder-inited", _wait_for_go, priority=900)
     app.connect("builder-inited", _cache_translated_messages)
     app.connect("builder-inited", _cache_formatted_entries)
     app.connect("builder-inited", _cache_compiled_templates)

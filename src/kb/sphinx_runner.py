@@ -21,9 +21,6 @@ import sys
 import traceback
 from pathlib import Path
 
-STOPPED = 3
-"""Exit status of an edition told not to build."""
-
 SHARED_IMPORTS = (
     "jupyter_book.cli.main",
     "sphinx.application",
@@ -64,19 +61,13 @@ SHARED_IMPORTS = (
 
 
 def _build_edition(argv: list[str], go_fd: int) -> int:
-    """In a forked process: `jupyter-book build`, waiting for the word before building."""
+    """In a forked process: `jupyter-book build`, waiting for the word before building.
+
+    The book's Sphinx extension waits on the `go` pipe once the builder is set up (its
+    `builder-inited` handler, see kb.sphinx_ext), and ends the build if the word is not `build`."""
     from jupyter_book.cli.main import main as jupyter_book
-    from sphinx.application import Sphinx
 
-    build = Sphinx.build
-    go = os.fdopen(go_fd, encoding="utf-8")
-
-    def build_when_told(self, *args, **kwargs):
-        if go.readline().strip() != "build":
-            raise SystemExit(STOPPED)
-        return build(self, *args, **kwargs)
-
-    Sphinx.build = build_when_told
+    os.environ["KB_SPHINX_GO_FD"] = str(go_fd)
     try:
         jupyter_book(["build", *argv], standalone_mode=True)
     except SystemExit as exc:
