@@ -13,7 +13,12 @@ from kb import charts, display, i18n
 from kb.data import Snapshot, load
 from kb.i18n import t
 
-PHASES = {"phase1": "CACILM Phase 1", "phase2": "CACILM 2 and after", "associated": "Associated"}
+PHASES = {
+    "phase1": "CACILM Phase 1",
+    "cacilm-ii": "CACILM II (knowledge management, GEF 4600)",
+    "phase2": "CACILM 2 (FAO, GEF 9094)",
+    "associated": "Associated",
+}
 """Phase ids → English names (shown through `t()`)."""
 LINKS = ("confirmed", "probable", "associated")
 
@@ -185,7 +190,7 @@ def agency_figure(snapshot: Snapshot | None = None) -> charts.Figure:
                 "phase_name:N",
                 title=t("Phase"),
                 sort=phases,
-                scale=alt.Scale(domain=phases, range=["#009E73", "#E69F00", "#BBBBBB"]),
+                scale=alt.Scale(domain=phases, range=["#009E73", "#CC79A7", "#E69F00", "#BBBBBB"]),
             ),
             tooltip=[
                 alt.Tooltip("lead_agency:N", title=t("Lead agency")),
