@@ -6,13 +6,12 @@ it would also point at a CDN. The book runs no live code, so thebe's scripts and
 dropped from every page.
 
 Docutils marks a bibliography `role="list"` while its entries are `role="doc-biblioentry"`,
-which accessibility checkers report as a list without list items; the list role is dropped.
+which accessibility checkers report as a list without list items; the book's HTML writer (a
+subclass registered with `app.set_translator`) leaves the list role out.
 
-pybtex looks its style plugins up in the installed packages' entry points on every citation
-reference it formats (sphinxcontrib-bibtex asks once per reference); a scan of every installed
-distribution each time cost about one second per build. The lookups are cached per build, and
-compiled templates, formatted bibliography entries and parsed translations are kept between
-builds (incremental rebuilds are what authors wait for).
+It also gives prose the facts of `data/` (roles `{kb-date}` …, see `kb.facts`), and, under
+`kb.sphinx_runner`, holds a build until the pages are executed. It only uses Sphinx's public
+events and roles: nothing of Sphinx, docutils, pybtex or Jinja is patched.
 """
 
 from __future__ import annotations
@@ -32,10 +31,22 @@ def _strip_thebe(app, pagename, templatename, context, doctree) -> None:
             context[key] = [a for a in context[key] if not _is_thebe(a)]
 
 
-def _fix_citation_list_role(app, pagename, templatename, context, doctree) -> None:
-    body = context.get("body")
-    if body and 'role="list" class="citation-list"' in body:
-        context["body"] = body.replace('role="list" class="citation-list"', 'class="citation-list"')
+def _book_translator():
+    """Sphinx's HTML writer, with one change: a bibliography's entries are `doc-biblioentry`
+    elements, so the block around them is not marked as a `list` (accessibility checkers report a
+    list without list items). Registered with `app.set_translator`; the theme mixes its own
+    writer into it."""
+    from sphinx.writers.html5 import HTML5Translator
+
+    class BookTranslator(HTML5Translator):
+        def visit_citation(self, node):
+            if not isinstance(node.previous_sibling(), type(node)):
+                self.body.append('<div class="citation-list">\n')
+            self.body.append(
+                self.starttag(node, "div", classes=[node.tagname], role="doc-biblioentry")
+            )
+
+    return BookTranslator
 
 
 SWITCH = {
@@ -72,158 +83,38 @@ def _preload_chart_bundle(app, pagename, templatename, context, doctree) -> None
     )
 
 
-def _cache_pybtex_plugin_lookups() -> None:
-    """Memoise pybtex's entry-point lookups: one scan of the installed packages per process
-    (pybtex otherwise scans them all for every plugin it looks up).
-
-    `kb.sphinx_runner` calls this and scans before it forks the editions, which share the result.
-    """
-    import functools
-
-    import pybtex.plugin
-
-    scan = pybtex.plugin.entry_points
-    if getattr(scan, "kb_cached", False):
-        return
-
-    @functools.cache
-    def everything():
-        return scan()
-
-    @functools.cache
-    def cached(selection: tuple) -> tuple:
-        return tuple(everything().select(**dict(selection)))
-
-    def entry_points(**selection):
-        return cached(tuple(sorted(selection.items())))
-
-    entry_points.kb_cached = True
-    entry_points.scan_now = everything
-    pybtex.plugin.entry_points = entry_points
-
-
-def prepare_before_fork() -> None:
-    """Work every edition's build would repeat, done once in `kb.sphinx_runner` before it forks."""
-    import pybtex.plugin
-
-    _cache_pybtex_plugin_lookups()
-    pybtex.plugin.entry_points.scan_now()
-
-
-def _cache_compiled_templates(app) -> None:
-    """Keep the theme's compiled Jinja templates between builds (next to the doctrees).
-
-    Sphinx compiles some forty templates on every run, about 0.3 s (measured); an incremental
-    rebuild then loads them compiled. Jinja checks each template's source before reusing it."""
-    import jinja2
-
-    templates = getattr(app.builder, "templates", None)
-    environment = getattr(templates, "environment", None)
-    if environment is None:
-        return
-    folder = Path(app.doctreedir).parent / "jinja-cache"
-    folder.mkdir(parents=True, exist_ok=True)
-    environment.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
-
-
-def _kept_between_builds(app, name: str, versions: tuple) -> dict:
-    """A dict saved beside the doctrees when a build succeeds, and given to the next build
-    (empty when missing, unreadable or saved by other versions of the code that filled it)."""
-    import pickle
-
-    store = Path(app.doctreedir).parent / name
-    try:
-        saved_versions, known = pickle.loads(store.read_bytes())
-        if saved_versions != versions:
-            known = {}
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
-        known = {}
-    size = len(known)
-
-    def save(app, exception) -> None:
-        if exception is None and len(known) != size:
-            store.write_bytes(pickle.dumps((versions, known)))
-
-    app.connect("build-finished", save)
-    return known
-
-
-def _cache_formatted_entries(app) -> None:
-    """Keep pybtex's formatted bibliography entries between builds.
-
-    sphinxcontrib-bibtex formats every entry of `references.bib` on every build (about 0.3 s,
-    measured), although the entries only change with `data/sources.csv`. A formatted entry
-    depends on the style and on the entry's type, fields and names, which make up the key."""
-    from importlib.metadata import version
-
-    from pybtex.style.formatting import BaseStyle
-
-    versions = (version("pybtex"), version("sphinxcontrib-bibtex"))
-    known = _kept_between_builds(app, "bibtex-formatted.pickle", versions)
-    format_entry = BaseStyle.format_entry
-
-    def remembered(self, label, entry, bib_data=None):
-        key = (
-            type(self).__module__,
-            type(self).__qualname__,
-            type(self.name_style).__qualname__,
-            self.abbreviate_names,
-            label,
-            entry.type,
-            tuple(sorted((k, str(v)) for k, v in entry.fields.items())),
-            tuple(
-                (role, tuple(map(str, people))) for role, people in sorted(entry.persons.items())
-            ),
-        )
-        if bib_data is not None:  # cross-references: not cached
-            return format_entry(self, label, entry, bib_data)
-        if key not in known:
-            known[key] = format_entry(self, label, entry)
-        return known[key]
-
-    BaseStyle.format_entry = remembered
-
-
-def _cache_translated_messages(app) -> None:
-    """Keep Sphinx's parsed translations between builds of a translated edition.
-
-    For every translatable paragraph of a page it reads, Sphinx parses the translation again
-    with the Markdown parser, about 0.1 s a page (measured). An executed page that changed keeps
-    the same Markdown, so its translations are taken from the previous build: the parse of a
-    translation depends only on its text and place, and the parser's versions are checked."""
-    if not app.config.language or app.config.language == "en":
-        return
-    import myst_parser
-    import sphinx
-    import sphinx.transforms.i18n as i18n
-    from docutils import nodes
-
-    # A translation that uses a fact role parses to that fact's text: the data is part of the key.
-    versions = (sphinx.__version__, myst_parser.__version__, _data_digest(app))
-    known = _kept_between_builds(app, "translations-parsed.pickle", versions)
-    parse = i18n.publish_msgstr
-
-    def detached(node):
-        copy = node.deepcopy()
-        for part in copy.findall():
-            part._document = None
-        copy.parent = None
-        return copy
-
-    def remembered(app, source, source_path, source_line, config, settings):
-        key = (source, source_path, source_line)
-        if key not in known:
-            parsed = parse(app, source, source_path, source_line, config, settings)
-            if isinstance(parsed, nodes.document):  # an empty translation: nothing to keep
-                return parsed
-            known[key] = detached(parsed)
-        return known[key].deepcopy()
-
-    i18n.publish_msgstr = remembered
-
-
 STOPPED = 3
 """Exit status of a build told not to go ahead (kb.sphinx_runner)."""
+
+PYBTEX_GROUPS = (
+    "pybtex.backends",
+    "pybtex.style.formatting",
+    "pybtex.style.labels",
+    "pybtex.style.names",
+    "pybtex.style.sorting",
+)
+BIBTEX_GROUPS = ("sphinxcontrib.bibtex.style.referencing",)
+
+
+def _register_citation_plugins() -> None:
+    """Look pybtex's and sphinxcontrib-bibtex's style plugins up once, and register them with
+    each library's own `register_plugin`, which both consult before the installed packages.
+
+    Otherwise every citation reference looks its style up in the entry points of every installed
+    package, about one second per build (measured)."""
+    from importlib.metadata import entry_points
+
+    import pybtex.plugin
+    import sphinxcontrib.bibtex.plugin
+
+    for group in PYBTEX_GROUPS:
+        for entry in entry_points(group=group):
+            pybtex.plugin.register_plugin(group, entry.name, entry.load(), force=True)
+    for group in BIBTEX_GROUPS:
+        for entry in entry_points(group=group):
+            sphinxcontrib.bibtex.plugin.register_plugin(
+                group, entry.name, entry.load(), force=True
+            )
 
 
 def _wait_for_go(app) -> None:
@@ -270,31 +161,15 @@ def _fact_role(kind: str):
     return role
 
 
-def _data_digest(app) -> str:
-    """Hash of the tables the fact roles read: parsed translations depend on them too."""
-    import hashlib
-
-    from kb import facts
-
-    data = _data_dir(app)
-    h = hashlib.sha256()
-    for name in sorted({table for table, _ in facts.TABLES.values()}):
-        h.update((data / f"{name}.csv").read_bytes())
-    return h.hexdigest()
-
-
 def setup(app):
     from kb import facts
 
     for kind in facts.TABLES:
         app.add_role(f"kb-{kind}", _fact_role(kind))
-    _cache_pybtex_plugin_lookups()
+    _register_citation_plugins()
     app.connect("builder-inited", _wait_for_go, priority=900)
-    app.connect("builder-inited", _cache_translated_messages)
-    app.connect("builder-inited", _cache_formatted_entries)
-    app.connect("builder-inited", _cache_compiled_templates)
     app.connect("html-page-context", _preload_chart_bundle)
     app.connect("html-page-context", _language_switch)
-    app.connect("html-page-context", _fix_citation_list_role)
+    app.set_translator("html", _book_translator())
     app.connect("html-page-context", _strip_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

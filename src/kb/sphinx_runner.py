@@ -85,9 +85,6 @@ def main(plan_file: str) -> int:
             importlib.import_module(name)
         except ImportError:
             pass  # the build itself reports a missing extension
-    from kb.sphinx_ext import prepare_before_fork
-
-    prepare_before_fork()
     children: dict[int, int] = {}
     for edition in plan:
         sys.stdout.flush()
