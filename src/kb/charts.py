@@ -13,13 +13,14 @@ import hashlib
 import html
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 
-from kb import i18n
+from kb import csvsafe, i18n
 from kb.data import Snapshot, load
 from kb.i18n import t
 from kb.paths import Paths
@@ -99,6 +100,109 @@ def _safe_json(obj) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+# ---------------------------------------------------------------- downloads
+#
+# A download is named `<label>-<first 16 hex digits of the SHA-256 of its bytes>.<ext>`: a file
+# of that name holds exactly those bytes, so an edit that changes a download (even beyond the
+# 6 significant digits a chart draws) gives it a new name and the page a new link, while an
+# unchanged download keeps its name and its file (and publishing hard-links it). Files no page
+# links to any more are deleted by `kb.pipeline.prune_chart_files` before publishing.
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()[:16]
+
+
+def write_download(folder: Path, label: str, ext: str, content: bytes) -> str:
+    """Write `content` as `<label>-<hash of content>.<ext>` in `folder`, unless a file of that
+    name already holds exactly these bytes; returns the file name.
+
+    Pages run in several processes at once and may write the same file: the bytes go to a
+    private temporary file first and are renamed into place, so nobody reads half a file.
+    """
+    name = f"{label}-{_digest(content)}.{ext}"
+    path = folder / name
+    try:
+        if path.read_bytes() == content:
+            return name
+    except FileNotFoundError:
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    tmp.write_bytes(content)
+    os.replace(tmp, path)
+    return name
+
+
+def _csv_bytes(data: pd.DataFrame) -> bytes:
+    """The chart's data as published: every value exactly, no cell a spreadsheet formula."""
+    return csvsafe.to_csv(data, index=False, lineterminator="\n").encode("utf-8")
+
+
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_ID_OR_REF = re.compile(r'(\bid="|url\(#|href="#)([^"()]+)')
+
+
+def stable_svg_ids(svg: str) -> str:
+    """Renumber the generated ids of an SVG (and the references to them) in document order.
+
+    vl-convert numbers the ids it generates (gradients such as `gradient_3`, clip paths, …)
+    with counters that live as long as its JavaScript runtime, so the same chart drawn after
+    other charts in the same process comes out with other ids, and a build's image files would
+    depend on which pages a kernel happened to run before. Here every id ending in a number is
+    renumbered per prefix from 0, in the order the ids are defined (`gradient_0`,
+    `gradient_1`, …), and `url(#…)` / `href="#…"` references follow: the same chart always
+    gives the same bytes. Ids are defined and referenced only inside one file (the downloads
+    are separate images, not inlined in pages).
+    """
+    counters: dict[str, int] = {}
+    renamed: dict[str, str] = {}
+    for old in dict.fromkeys(_SVG_ID.findall(svg)):
+        prefix = old.rstrip("0123456789")
+        if prefix != old:
+            renamed[old] = f"{prefix}{counters.setdefault(prefix, 0)}"
+            counters[prefix] += 1
+    if not renamed:
+        return svg
+    return _SVG_ID_OR_REF.sub(lambda m: m.group(1) + renamed.get(m.group(2), m.group(2)), svg)
+
+
+def _render_svg(spec: dict) -> bytes:
+    import vl_convert as vlc
+
+    return stable_svg_ids(vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)).encode("utf-8")
+
+
+def _svg_download(folder: Path, label: str, spec: dict) -> str:
+    """The chart's image, rendered at most once per exact spec and vl-convert version.
+
+    Rendering costs ~50 ms a chart, and a page re-runs with mostly unchanged charts, so
+    `.kb-cache/svg/` remembers which file the rendering of a spec gave; the file is reused only
+    if it is still there and still holds the bytes its name was made from.
+    """
+    import vl_convert as vlc
+
+    key = f"{vlc.__version__}:{VL_VERSION}:{SVG_FORMAT}:{_safe_json(spec)}"
+    memo = Paths.here().cache / "svg" / f"{hashlib.sha256(key.encode()).hexdigest()}.txt"
+    try:
+        name = memo.read_text(encoding="utf-8")
+        content = (folder / name).read_bytes()
+        if name == f"{label}-{_digest(content)}.svg":
+            return name
+    except (OSError, ValueError):  # no memo, no file, or not what its name says
+        pass
+    name = write_download(folder, label, "svg", _render_svg(spec))
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
+    tmp.write_text(name, encoding="utf-8")
+    os.replace(tmp, memo)
+    return name
+
+
+SVG_FORMAT = 1
+"""Bump when `_render_svg` changes what it makes of vl-convert's output (invalidates the memo)."""
+
+
 @dataclass(repr=False)
 class Figure:
     """A chart with its description, data and credits, displayed as self-contained HTML."""
@@ -127,22 +231,13 @@ class Figure:
             spec.setdefault("config", {})["locale"] = locale
         return spec
 
-    def _key(self, spec: dict) -> str:
-        return hashlib.sha256(_safe_json(spec).encode()).hexdigest()[:16]
-
     def _write_downloads(self, spec: dict) -> tuple[str, str]:
-        import vl_convert as vlc
-
-        key = f"{self.label}-{self._key(spec)}"
+        """The chart's CSV and SVG in the shared `charts/` folder, each named by its own bytes."""
         out = _downloads_dir()
-        out.mkdir(parents=True, exist_ok=True)
-        csv_path, svg_path = out / f"{key}.csv", out / f"{key}.svg"
-        if not csv_path.exists():
-            self.data.to_csv(csv_path, index=False)
-        if not svg_path.exists():
-            svg_path.write_text(vlc.vegalite_to_svg(spec, vl_version=VL_VERSION), encoding="utf-8")
+        csv_name = write_download(out, self.label, "csv", _csv_bytes(self.data))
+        svg_name = _svg_download(out, self.label, spec)
         base = f"{_charts_root()}charts/"
-        return base + csv_path.name, base + svg_path.name
+        return base + csv_name, base + svg_name
 
     def credits_html(self) -> str:
         snap = self.snapshot or load()

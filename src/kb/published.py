@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from kb import indicators
+from kb import csvsafe, indicators
 from kb.data import Snapshot
 from kb.paths import Paths
 
@@ -33,16 +32,19 @@ def indicator_table(snapshot: Snapshot):
 
 
 def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
-    """Write indicators.csv, projects.csv, the source tables and the data package descriptor."""
+    """Write indicators.csv, projects.csv, the source tables and the data package descriptor.
+
+    Every CSV goes through `kb.csvsafe`: no cell of a download can run as a spreadsheet formula.
+    """
     target.mkdir(parents=True, exist_ok=True)
     out = []
     table = indicator_table(snapshot)
-    table.to_csv(target / "indicators.csv", index=False)
+    csvsafe.to_csv(table, target / "indicators.csv", index=False)
     out.append(target / "indicators.csv")
     projects = snapshot.projects[PROJECT_COLUMNS].copy()
     for col in ("start_year", "end_year"):
         projects[col] = projects[col].astype("Int64")
-    projects.to_csv(target / "projects.csv", index=False, float_format="%.0f")
+    csvsafe.to_csv(projects, target / "projects.csv", index=False, float_format="%.0f")
     out.append(target / "projects.csv")
     for name in (
         "sources",
@@ -53,7 +55,7 @@ def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
         "outcomes",
         "objectives",
     ):
-        shutil.copy2(paths.data / f"{name}.csv", target / f"{name}.csv")
+        csvsafe.copy_table(paths.data / f"{name}.csv", target / f"{name}.csv")
         out.append(target / f"{name}.csv")
     descriptor = json.loads((paths.data / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["resources"].append(
@@ -82,7 +84,7 @@ def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
     for res in descriptor["resources"]:
         if res["name"] == "indicators":
             res["path"] = "indicator_definitions.csv"
-    shutil.copy2(paths.data / "indicators.csv", target / "indicator_definitions.csv")
+    csvsafe.copy_table(paths.data / "indicators.csv", target / "indicator_definitions.csv")
     (target / "datapackage.json").write_text(
         json.dumps(descriptor, indent=2, ensure_ascii=False), encoding="utf-8"
     )
