@@ -1,7 +1,7 @@
 """Charts: one Altair theme for the book, chart builders, and an offline renderer.
 
-Pages never load anything from another host. A chart is emitted as a `<figure>` holding its
-Vega-Lite spec as inert JSON; `_static/kb-charts.js` loads the vendored vega bundle (built by
+Pages never load anything from another host. In the book a chart is emitted as a `<figure>`
+holding its Vega-Lite spec as inert JSON; `_static/kb-charts.js` loads the vendored vega bundle (built by
 `write_bundle` from vl-convert) once, only on pages that have charts, and draws them. Each figure
 carries a text description for screen readers, a source-and-licence line and download links for
 the chart's data (CSV) and image (SVG rendered at build time with vl-convert).
@@ -25,6 +25,12 @@ from kb.data import Snapshot, load
 from kb.i18n import t
 from kb.paths import Paths
 
+VEGA_LITE_MIMES = tuple(
+    f"application/vnd.vegalite.v{major}+json"
+    for major in dict.fromkeys((alt.SCHEMA_VERSION.lstrip("v").split(".")[0], "5"))
+)
+"""Output types JupyterLab draws as Vega-Lite: Altair's own schema version, and v5, which every
+JupyterLab 4 draws."""
 VL_VERSION = "v" + ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]).replace(".", "_")
 
 # Okabe–Ito palette: distinguishable with the common colour-vision deficiencies.
@@ -67,9 +73,29 @@ def theme() -> dict:
     }
 
 
-@alt.theme.register("kb", enable=True)
+@alt.theme.register("kb", enable=False)
 def _kb_theme():
+    """The book's look as an Altair theme, for anyone who wants it (`alt.theme.enable("kb")`);
+    importing kb enables nothing: the book's own charts carry the look in their spec."""
     return alt.theme.ThemeConfig(theme())
+
+
+def _with_theme(config: dict) -> dict:
+    """`config` with the book's theme laid over it (the theme's settings win)."""
+    out = dict(config)
+    for key, value in theme()["config"].items():
+        out[key] = (
+            {**out[key], **value}
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
+        )
+    return out
+
+
+def book_output() -> bool:
+    """True while `kb build` runs the page (it sets `KB_PAGE`): charts are then emitted as the
+    book's self-contained HTML; run by hand, in JupyterLab, they are ordinary Vega-Lite output."""
+    return bool(os.environ.get("KB_PAGE"))
 
 
 def country_scale(snapshot: Snapshot, lang: str | None = None) -> alt.Scale:
@@ -224,6 +250,7 @@ class Figure:
     def spec(self) -> dict:
         """The Vega-Lite spec, with the page language's number and date formats."""
         spec = self.chart.to_dict(validate=False)
+        spec["config"] = _with_theme(spec.get("config", {}))
         if self.datasets:
             spec.setdefault("datasets", {}).update(self.datasets)
         locale = i18n.VEGA_LOCALE.get(i18n.language())
@@ -254,6 +281,18 @@ class Figure:
             )
         return t("Source: ") + " · ".join(items) if items else ""
 
+    def _ipython_display_(self) -> None:
+        """In the book: one self-contained `<figure>`. By hand (JupyterLab): the chart as
+        Vega-Lite, which JupyterLab draws, then its description, sources and licence."""
+        from IPython.display import HTML, display
+
+        if book_output():
+            display(HTML(self._repr_html_()))
+            return
+        spec = self.spec()
+        display({**dict.fromkeys(VEGA_LITE_MIMES, spec), "text/plain": repr(self)}, raw=True)
+        display(HTML(f"<p>{html.escape(self.description)}</p><p>{self.credits_html()}</p>"))
+
     def _repr_html_(self) -> str:
         spec = self.spec()
         csv_url, svg_url = self._write_downloads(spec)
@@ -280,8 +319,7 @@ def _kb_renderer(spec: dict, **_options) -> dict:
     }
 
 
-alt.renderers.register("kb", _kb_renderer)
-alt.renderers.enable("kb")
+alt.renderers.register("kb", _kb_renderer)  # enabled by `kb build` for its pages only
 
 
 # ---------------------------------------------------------------- builders

@@ -203,6 +203,8 @@ def _page_setup_cell(env: dict[str, str], lang: str):
         # Options another page may have changed go back to a new kernel's.
         "import pandas\npandas.reset_option('^display|^mode', silent=True)\n"
         "pandas.set_option('display.max_columns', 20)\n"
+        # Bare Altair charts on a page are drawn like the book's figures.
+        "import altair, kb.charts\naltair.renderers.enable('kb')\n"
         f"import kb.i18n\nkb.i18n.reset()\nkb.i18n.set_language({lang!r})"
     )
     return nbformat.v4.new_code_cell(source, metadata={"tags": [BUILD_TAG]})
