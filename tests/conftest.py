@@ -31,6 +31,17 @@ def run_kb(root: Path, *args: str, timeout: int = 900) -> subprocess.CompletedPr
     )
 
 
+def rewrite_csv(path: Path, edit) -> None:
+    """Read a CSV of `data/` as rows, let `edit(rows)` change them in place, write it back."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    edit(rows)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def tree_digest(folder: Path) -> str:
     """One hash of every file's path and bytes, to prove a folder was left untouched."""
     h = hashlib.sha256()

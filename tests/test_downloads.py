@@ -15,7 +15,7 @@ import pandas as pd
 from kb import charts, csvsafe, indicators
 from kb.data import load
 
-from .conftest import copy_project, run_kb, tree_digest
+from .conftest import copy_project, rewrite_csv, run_kb, tree_digest
 
 PER_PERSON = "agricultural_land_per_person_ha"
 
@@ -182,12 +182,7 @@ def test_published_csvs_carry_no_formulas(built_copy):
         w.writerows(rows)
     # A table published as a copy of the source file: sources.csv.
     sources = built_copy / "data" / "sources.csv"
-    rows = list(csv.DictReader(sources.open(encoding="utf-8")))
-    rows[0]["note"] = "@SUM(A1) +1 text"
-    with sources.open("w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    rewrite_csv(sources, lambda rows: rows[0].update(note="@SUM(A1) +1 text"))
 
     result = run_kb(built_copy, "build")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import re
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 
 from kb import facts, indicators, outcomes, programme, projects
 from kb.data import load
-from tests.conftest import run_kb
+from tests.conftest import rewrite_csv, run_kb
 
 ROOT = Path(__file__).resolve().parents[1]
 FOUNDING = sorted((ROOT.parent / "shared" / "founding").glob("*.txt"))
@@ -147,14 +146,13 @@ def test_fact_roles_format_dates_and_amounts_per_language():
 def test_a_date_edited_in_data_reaches_the_prose_of_both_editions(built_copy):
     """Prose quotes dates through roles: editing the row changes every page that quotes it."""
     timeline = built_copy / "data" / "timeline.csv"
-    rows = list(csv.DictReader(timeline.open(encoding="utf-8")))
-    for row in rows:
-        if row["id"] == "phase1-approval":
-            row["date"] = "2006-08-29"
-    with timeline.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+
+    def move_approval(rows):
+        for row in rows:
+            if row["id"] == "phase1-approval":
+                row["date"] = "2006-08-29"
+
+    rewrite_csv(timeline, move_approval)
     result = run_kb(built_copy, "build")
     assert result.returncode == 0, result.stdout + result.stderr
     site = built_copy / "_build" / "html"
