@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import time
 
 import nbformat
 import pandas as pd
@@ -104,14 +103,13 @@ def test_published_indicators_equal_the_registry(built_project, site):
     }
 
 
-def test_no_op_rebuild_is_fast_and_executes_nothing(built_copy):
+def test_no_op_rebuild_executes_nothing_and_runs_no_sphinx(built_copy):
+    """Doing less is what makes a no-op fast (its time is measured by `make bench`)."""
     before = tree_digest(built_copy / "_build" / "html")
-    started = time.perf_counter()
     result = run_kb(built_copy, "build")
-    elapsed = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     assert "0 executed" in result.stdout
-    assert elapsed < 10, f"no-op rebuild took {elapsed:.1f} s"
+    assert "site already up to date" in result.stdout
     assert tree_digest(built_copy / "_build" / "html") == before
 
 
