@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kb.data import load
 from kb.paths import Paths
-from tests.conftest import KB, ROOT, run_kb
+from tests.conftest import KB, ROOT, run_kb, tree_digest
 
 
 def _published_pages(site: Path) -> list[Path]:
@@ -115,3 +115,23 @@ def test_two_builds_at_once_do_not_race(built_copy):
         assert run.returncode == 0, out + err
         assert "Traceback" not in err, err
     assert any("waits for it" in err for _, err in outputs)
+
+
+def test_a_bare_jupyter_book_build_stops_in_one_line_and_leaves_the_site(built_copy):
+    """`jupyter-book build .` would publish pages that were never executed: it is refused."""
+    site = built_copy / "_build" / "html"
+    before = tree_digest(site)
+    jupyter_book = str(Path(KB).with_name("jupyter-book"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    result = subprocess.run(
+        [jupyter_book, "build", "."],
+        cwd=built_copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert "run `make book`" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert tree_digest(site) == before

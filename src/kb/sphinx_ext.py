@@ -112,9 +112,7 @@ def _register_citation_plugins() -> None:
             pybtex.plugin.register_plugin(group, entry.name, entry.load(), force=True)
     for group in BIBTEX_GROUPS:
         for entry in entry_points(group=group):
-            sphinxcontrib.bibtex.plugin.register_plugin(
-                group, entry.name, entry.load(), force=True
-            )
+            sphinxcontrib.bibtex.plugin.register_plugin(group, entry.name, entry.load(), force=True)
 
 
 def _wait_for_go(app) -> None:
@@ -161,8 +159,26 @@ def _fact_role(kind: str):
     return role
 
 
+BUILT_BY_KB = "KB_BUILDING"
+"""Set by `kb` for the Sphinx builds it runs (kb.sphinx_runner, kb.translations)."""
+
+
 def setup(app):
+    import os
+    import sys
+
     from kb import facts
+
+    if not os.environ.get(BUILT_BY_KB):
+        # A bare `jupyter-book build` would publish pages that were never executed, over the
+        # site `make book` published: stop before Sphinx writes anything.
+        # One line and a non-zero exit, without Jupyter Book's traceback for an extension error.
+        print(
+            "kb: this book is built with `make book` (it executes the pages, then builds both "
+            "editions); run `make book`, not `jupyter-book build`",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
 
     for kind in facts.TABLES:
         app.add_role(f"kb-{kind}", _fact_role(kind))

@@ -21,6 +21,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from kb.sphinx_ext import BUILT_BY_KB
+
 SHARED_IMPORTS = (
     "jupyter_book.cli.main",
     "sphinx.application",
@@ -68,6 +70,7 @@ def _build_edition(argv: list[str], go_fd: int) -> int:
     from jupyter_book.cli.main import main as jupyter_book
 
     os.environ["KB_SPHINX_GO_FD"] = str(go_fd)
+    os.environ[BUILT_BY_KB] = "1"
     try:
         jupyter_book(["build", *argv], standalone_mode=True)
     except SystemExit as exc:

@@ -8,6 +8,7 @@ reports, per page, messages that are missing, untranslated or fuzzy.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ def extract(paths: Paths) -> Path:
         capture_output=True,
         text=True,
         cwd=paths.root,
+        env={**os.environ, "KB_BUILDING": "1"},  # see kb.sphinx_ext.BUILT_BY_KB
     )
     return out / "_build" / "gettext"
 
