@@ -16,6 +16,15 @@ _current = {"lang": "en"}
 _missing: set[str] = set()
 
 RU: dict[str, str] = {
+    # workshop agenda and downloads
+    "Module": "Модуль",
+    "Title": "Название",
+    "Teaching (min)": "Объяснение (мин)",
+    "Exercises (min)": "Упражнения (мин)",
+    "Total": "Всего",
+    "Whole day": "Весь день",
+    "Participants": "Участникам",
+    "Trainers": "Тренерам",
     # programme spans, outcome groups, results
     "(concept-stage record, not a grant)": "(запись на стадии концепции, не грант)",
     "Phase 1 (first GEF tranche)": "Фаза 1 (первый транш ГЭФ)",

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from kb import display
+from kb import display, i18n
+from kb.i18n import t
 from kb.paths import Paths
 
 DOWNLOADS = "workshops"
@@ -28,6 +29,10 @@ class Module:
     teaching_minutes: int
     exercise_minutes: int
     template: Path
+    title_ru: str = ""
+
+    def title_in(self, lang: str) -> str:
+        return self.title_ru if lang == "ru" and self.title_ru else self.title
 
     @property
     def slug(self) -> str:
@@ -59,13 +64,23 @@ def modules(paths: Paths | None = None) -> list[Module]:
                 int(meta["teaching_minutes"]),
                 int(meta["exercise_minutes"]),
                 template,
+                meta.get("title_ru", ""),
             )
         )
     return sorted(out, key=lambda m: m.number)
 
 
-def _hm(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+def duration(minutes: int) -> str:
+    """`1 hr, 15 min` / `1 ч 15 мин`: CLDR units and list patterns of the page's language."""
+    from babel.lists import format_list
+    from babel.units import format_unit
+
+    lang = i18n.language()
+    hours, rest = divmod(minutes, 60)
+    parts = [format_unit(hours, "duration-hour", length="short", locale=lang)] if hours else []
+    if rest or not hours:
+        parts.append(format_unit(rest, "duration-minute", length="short", locale=lang))
+    return format_list(parts, style="unit-short", locale=lang)
 
 
 def agenda(paths: Paths | None = None) -> pd.DataFrame:
@@ -75,7 +90,7 @@ def agenda(paths: Paths | None = None) -> pd.DataFrame:
             "Title": m.title,
             "Teaching (min)": m.teaching_minutes,
             "Exercises (min)": m.exercise_minutes,
-            "Total": _hm(m.total_minutes),
+            "Total": duration(m.total_minutes),
         }
         for m in modules(paths)
     ]
@@ -86,18 +101,22 @@ def agenda(paths: Paths | None = None) -> pd.DataFrame:
         "Title": "Whole day",
         "Teaching (min)": teach,
         "Exercises (min)": practise,
-        "Total": _hm(teach + practise),
+        "Total": duration(teach + practise),
     }
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
 
 def agenda_table(paths: Paths | None = None):
     frame = agenda(paths)
+    lang = i18n.language()
     frame["Title"] = [
-        f'<a href="{m.slug}.html">{display.esc(m.title)}</a>' for m in modules(paths)
-    ] + ["<strong>Whole day</strong>"]
+        f'<a href="{m.slug}.html">{display.esc(m.title_in(lang))}</a>' for m in modules(paths)
+    ] + [f"<strong>{display.esc(t('Whole day'))}</strong>"]
+    frame = frame.rename(columns={c: t(c) for c in frame.columns})
     return display.table(
-        frame, html_columns=("Title",), numeric=("Teaching (min)", "Exercises (min)", "Total")
+        frame,
+        html_columns=(t("Title"),),
+        numeric=(t("Teaching (min)"), t("Exercises (min)"), t("Total")),
     )
 
 
@@ -105,7 +124,7 @@ def downloads_table(paths: Paths | None = None):
     root = display.site_root()
     rows = [
         {
-            "Module": f"{m.number}. {m.title}",
+            "Module": f"{m.number}. {m.title_in(i18n.language())}",
             "Participants": f'<a href="{root}{DOWNLOADS}/{m.slug}-exercises.ipynb" download>'
             f"{m.slug}-exercises.ipynb</a>",
             "Trainers": f'<a href="{root}{DOWNLOADS}/{m.slug}-solutions.ipynb" download>'
@@ -113,7 +132,8 @@ def downloads_table(paths: Paths | None = None):
         }
         for m in modules(paths)
     ]
-    return display.table(pd.DataFrame(rows), html_columns=("Participants", "Trainers"))
+    frame = pd.DataFrame(rows).rename(columns=lambda c: t(c))
+    return display.table(frame, html_columns=(t("Participants"), t("Trainers")))
 
 
 _SOLUTION = re.compile(r"```\{solution-start\}.*?```(?P<body>.*?)```\{solution-end\}\s*```", re.S)
