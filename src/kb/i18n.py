@@ -209,20 +209,6 @@ RU: dict[str, str] = {
     "The snapshot cites {count} sources.": "Набор данных ссылается на {count} источников.",
 }
 
-MONTHS_RU = [
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-]
 MONTHS_RU_GEN = [
     "января",
     "февраля",
@@ -323,24 +309,8 @@ def reset() -> None:
 
 
 def number(value: float, digits: int) -> str:
-    """Thousands and decimal separators of the current language (Russian: `1 234,5`)."""
-    text = f"{value:,.{digits}f}"
-    if language() == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
+    """A number in the current language's format (Babel, CLDR): `1,234.5` / `1 234,5`."""
+    from babel.numbers import format_decimal
 
-
-def month_year(year: int, month: int) -> str:
-    if language() == "ru":
-        return f"{MONTHS_RU[month - 1]} {year} г."
-    import calendar
-
-    return f"{calendar.month_abbr[month]} {year}"
-
-
-def day_month_year(year: int, month: int, day: int) -> str:
-    if language() == "ru":
-        return f"{day} {MONTHS_RU_GEN[month - 1]} {year} г."
-    import calendar
-
-    return f"{day:02d} {calendar.month_abbr[month]} {year}"
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=language())

@@ -17,8 +17,6 @@ from pathlib import Path
 from kb.paths import Paths
 
 LANG = "ru"
-NOT_REQUIRED = ("_generated/workshops/", "workshops/")
-"""Pages the Russian edition may leave in English (the workshop modules, for now)."""
 
 
 @dataclass
@@ -83,8 +81,6 @@ def check(paths: Paths) -> list[PageStatus]:
     out = []
     for pot_path in sorted(pot_dir.rglob("*.pot")):
         page = pot_path.relative_to(pot_dir).with_suffix("").as_posix()
-        if page.startswith(NOT_REQUIRED):
-            continue
         po_path = po_dir / f"{page}.po"
         po = {e.msgid: e for e in polib.pofile(str(po_path))} if po_path.exists() else {}
         untranslated, fuzzy = [], []
