@@ -81,3 +81,24 @@ def test_missing_message_fails_the_russian_build(built_copy):
         "book/templates/sources.md (lang=ru): untranslated message 'A brand-new label'"
         in result.stderr
     )
+
+
+def test_counts_agree_with_their_nouns_by_cldr_plural_rules():
+    from kb import i18n
+
+    i18n.set_language("ru")
+    try:
+        shown = [i18n.counted(n, "{count} events") for n in (1, 2, 5, 21, 32)]
+        assert shown == ["1 событие", "2 события", "5 событий", "21 событие", "32 события"]
+        assert [i18n.counted(n, "{count} sources") for n in (1, 2, 5, 21, 32)] == [
+            "1 источник",
+            "2 источника",
+            "5 источников",
+            "21 источник",
+            "32 источника",
+        ]
+        assert i18n.counted(7, "{count} associated") == "7 сопутствующих"
+        assert i18n.counted(1234, "{count} events") == "1\u00a0234 события"
+    finally:
+        i18n.reset()
+    assert [i18n.counted(n, "{count} events") for n in (1, 2)] == ["1 event", "2 events"]

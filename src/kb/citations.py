@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from kb import display
+from kb import display, i18n
 from kb.data import Snapshot, load
 from kb.i18n import t
 
@@ -140,4 +140,9 @@ def usage(snapshot: Snapshot | None = None) -> pd.DataFrame:
 
 def summary(snapshot: Snapshot | None = None):
     snap = snapshot or load()
-    return display.paragraph(t("The snapshot cites {count} sources.", count=len(snap.sources)))
+    return display.paragraph(
+        t(
+            "The snapshot cites {sources}.",
+            sources=i18n.counted(len(snap.sources), "{count} sources"),
+        )
+    )

@@ -49,7 +49,7 @@ RU: dict[str, str] = {
     "{event} ({date}; {event_source}) is dated after the end of “{span}” ({end}; {span_source}): the sources disagree, and both are shown.": "{event} ({date}; {event_source}) датируется позже окончания периода «{span}» ({end}; {span_source}): источники расходятся, и приводятся оба.",
     "Spans of the programme": "Периоды программы",
     "as each source dates them": "по датировке каждого источника",
-    "Bar chart of {count} spans of the programme from {first} to {last}, one bar per span and source; the table below lists each span.": "Столбчатая диаграмма {count} периодов программы с {first} по {last} г., по одному столбцу на период и источник; все периоды перечислены в таблице ниже.",
+    "Bar chart of {count} spans of the programme from {first} to {last}, one bar per span and source; the table below lists each span.": "Столбчатая диаграмма периодов программы (всего: {count}) с {first} по {last} г., по одному столбцу на период и источник; все периоды перечислены в таблице ниже.",
     "No dated event in the snapshot concerns this country.": "В данных нет датированных событий, касающихся этой страны.",
     # tables and figures
     "Indicator": "Показатель",
@@ -172,8 +172,8 @@ RU: dict[str, str] = {
     "CACILM 2": "CACILM 2",
     "CACILM timeline": "Хронология CACILM",
     "events by date": "события по датам",
-    "Timeline of {count} events from {first} to {last}, one tick per event, grouped by phase; "
-    "the table below lists each event.": "Хронология: {count} событий с {first} по {last} г., по одной отметке на событие, по "
+    "Timeline of {events} from {first} to {last}, one tick per event, grouped by phase; "
+    "the table below lists each event.": "Хронология: {events} с {first} по {last} г., по одной отметке на событие, по "
     "фазам; все события перечислены в таблице ниже.",
     # derived indicators (kb.indicators)
     "Forest area change since 2006": "Изменение площади лесов с 2006 г.",
@@ -206,7 +206,7 @@ RU: dict[str, str] = {
     "Publisher": "Издатель",
     "Retrieved": "Дата обращения",
     "Read from": "Где прочитано",
-    "The snapshot cites {count} sources.": "Набор данных ссылается на {count} источников.",
+    "The snapshot cites {sources}.": "Набор данных ссылается на {sources}.",
 }
 
 MONTHS_RU_GEN = [
@@ -266,6 +266,59 @@ VEGA_LOCALE = {
         },
     }
 }
+
+
+PLURALS: dict[str, dict[str, dict[str, str]]] = {
+    "{count} events": {
+        "en": {"one": "{count} event", "other": "{count} events"},
+        "ru": {
+            "one": "{count} событие",
+            "few": "{count} события",
+            "many": "{count} событий",
+            "other": "{count} события",
+        },
+    },
+    "{count} sources": {
+        "en": {"one": "{count} source", "other": "{count} sources"},
+        "ru": {
+            "one": "{count} источник",
+            "few": "{count} источника",
+            "many": "{count} источников",
+            "other": "{count} источника",
+        },
+    },
+    "{count} confirmed": {
+        "en": {"other": "{count} confirmed"},
+        "ru": {
+            "one": "{count} с подтверждённой связью",
+            "other": "{count} с подтверждённой связью",
+        },
+    },
+    "{count} probable": {
+        "en": {"other": "{count} probable"},
+        "ru": {"one": "{count} с вероятной связью", "other": "{count} с вероятной связью"},
+    },
+    "{count} associated": {
+        "en": {"other": "{count} associated"},
+        "ru": {
+            "one": "{count} сопутствующий",
+            "few": "{count} сопутствующих",
+            "many": "{count} сопутствующих",
+            "other": "{count} сопутствующих",
+        },
+    },
+}
+"""Counted nouns, per language and CLDR plural category (one, few, many, other)."""
+
+
+def counted(count: int, phrase: str) -> str:
+    """`phrase` (a key of PLURALS) for `count`, the noun agreeing with the number by the
+    language's CLDR plural rule (Babel): `1 событие`, `2 события`, `5 событий`, `21 событие`."""
+    from babel.core import Locale
+
+    forms = PLURALS[phrase][language()]
+    category = Locale.parse(language()).plural_form(count)
+    return forms.get(category, forms["other"]).format(count=number(count, 0))
 
 
 def set_language(lang: str) -> None:

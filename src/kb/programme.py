@@ -344,9 +344,9 @@ def timeline_figure(snapshot: Snapshot | None = None) -> charts.Figure:
         .properties(height=alt.Step(40))
     )
     text = t(
-        "Timeline of {count} events from {first} to {last}, one tick per event, grouped by phase; "
+        "Timeline of {events} from {first} to {last}, one tick per event, grouped by phase; "
         "the table below lists each event.",
-        count=len(data),
+        events=i18n.counted(len(data), "{count} events"),
         first=data.date.min()[:4],
         last=data.date.max()[:4],
     )

@@ -153,7 +153,7 @@ def country_figure(snapshot: Snapshot | None = None, lang: str | None = None) ->
     )
     parts = [
         f"{n}: {int(g.projects.sum())} "
-        f"({', '.join(f'{int(r.projects)} {r.link}' for r in g.itertuples())})"
+        f"({', '.join(i18n.counted(int(r.projects), '{count} ' + r.cacilm_link) for r in g.itertuples())})"
         for n, g in data.groupby("name")
     ]
     text = t(
