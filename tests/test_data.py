@@ -183,7 +183,9 @@ def test_load_returns_typed_frames():
     snap = load(DATA)
     assert set(snap.countries.iso3) == {"KAZ", "KGZ", "TJK", "TKM", "UZB"}
     assert snap.observations.value.dtype.kind == "f"
-    assert snap.country_name("KGZ", "ru") == "Кыргызская Республика"
+    assert snap.country_name("KGZ", "ru", form="full") == "Кыргызская Республика"
+    assert snap.country_name("KGZ", "ru") == "Кыргызстан"
+    assert snap.country_name("KGZ", "en") == "Kyrgyzstan"
 
 
 def test_cli_reports_bad_data_without_traceback(tmp_path):

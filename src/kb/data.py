@@ -65,8 +65,9 @@ class Snapshot:
         frame = object.__getattribute__(self, "observations")
         return frame[frame.indicator.isin(indicators)].copy()
 
-    def country_name(self, iso3: str, lang: str | None = None) -> str:
-        """The country's name in `lang` (default: the page's language)."""
+    def country_name(self, iso3: str, lang: str | None = None, form: str = "short") -> str:
+        """The country's name in `lang` (default: the page's language): its short form, as
+        charts and tables show all five alike, or (`form="full"`) the name titles use."""
         from kb import deps
         from kb.i18n import language
 
@@ -75,10 +76,12 @@ class Snapshot:
         # once per snapshot and language, instead of filtering the table on every call.
         names = deps.remembered(
             self,
-            ("country_names", lang),
+            ("country_names", lang, form),
             lambda: {
                 iso3: str(name)
-                for iso3, name in self.countries[["iso3", f"name_{lang}"]].itertuples(index=False)
+                for iso3, name in self.countries[
+                    ["iso3", f"{'short' if form == 'short' else 'name'}_{lang}"]
+                ].itertuples(index=False)
             },
         )
         if iso3 not in names:

@@ -84,7 +84,7 @@ def paragraph(text: str) -> HTML:
 
 
 def values_phrase(frame: pd.DataFrame, unit: str, snapshot: Snapshot) -> str:
-    """`Kazakhstan 1.3 (2020); Kyrgyz Republic 6.9 (2020)` for descriptions of charts."""
+    """`Kazakhstan 1.3 (2020); Kyrgyzstan 6.9 (2020)` for descriptions of charts."""
     return "; ".join(
         f"{snapshot.country_name(r.country)} {number(r.value, unit)} ({int(r.year)})"
         for r in frame.itertuples()

@@ -72,7 +72,7 @@ def jobs(snapshot: Snapshot | None = None, lang: str = "en") -> list[Job]:
                 "country.md",
                 f"countries/{iso3.lower()}",
                 {"country": iso3, "lang": lang},
-                snap.country_name(iso3, "en"),
+                snap.country_name(iso3, "en", form="full"),
             )
         )
     from kb import workshops
