@@ -16,7 +16,7 @@ import sys
 import jupytext
 import papermill as pm
 
-from kb.pages import Job
+from kb.build.pages import Job
 from kb.paths import Paths
 from tests.conftest import ROOT
 

@@ -9,9 +9,10 @@ import re
 import nbformat
 import pandas as pd
 
-from kb import indicators, pages
+from kb import indicators
+from kb.build import pages
+from kb.build.execute import execute
 from kb.data import load
-from kb.execute import execute
 from kb.paths import Paths
 
 from .conftest import ROOT, copy_project, run_kb, tree_digest
@@ -58,8 +59,8 @@ def test_country_template_executes_with_papermill(tmp_path, monkeypatch):
 def test_page_kernels_are_ordinary_kernels_of_their_worker():
     """A worker starts its kernel the documented way (jupyter_client) and keeps it; pandas in
     it formats text as in any kernel (20 columns), not as for the build's terminal."""
-    from kb import kernels
-    from kb.execute import Workers
+    from kb.build import kernels
+    from kb.build.execute import Workers
 
     probe = "import os, pandas; (os.getppid(), pandas.get_option('display.max_columns'))"
     with Workers(ROOT, count=1) as workers:

@@ -135,3 +135,17 @@ def test_a_bare_jupyter_book_build_stops_in_one_line_and_leaves_the_site(built_c
     assert "run `make book`" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert tree_digest(site) == before
+
+
+def test_build_code_is_not_an_input_of_pages(built_copy, tmp_path):
+    """Pages import the domain part of kb (`kb/*.py`); editing the build part re-runs none."""
+    package = tmp_path / "src" / "kb"
+    shutil.copytree(ROOT / "src" / "kb", package, ignore=shutil.ignore_patterns("__pycache__"))
+    pipeline = package / "build" / "pipeline.py"
+    pipeline.write_text(pipeline.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    env = {**os.environ, "KB_ROOT": str(built_copy), "PYTHONPATH": str(package.parent)}
+    result = subprocess.run(
+        [KB, "build"], cwd=built_copy, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 executed, 44 unchanged" in result.stdout

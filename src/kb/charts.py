@@ -132,7 +132,7 @@ def _safe_json(obj) -> str:
 # of that name holds exactly those bytes, so an edit that changes a download (even beyond the
 # 6 significant digits a chart draws) gives it a new name and the page a new link, while an
 # unchanged download keeps its name and its file (and publishing hard-links it). Files no page
-# links to any more are deleted by `kb.pipeline.prune_chart_files` before publishing.
+# links to any more are deleted by `kb.build.pipeline.prune_chart_files` before publishing.
 
 
 def _digest(content: bytes) -> str:

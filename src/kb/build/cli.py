@@ -52,7 +52,7 @@ def _friendly(func):
 @_friendly
 def validate() -> None:
     """Check data/ against its Data Package: types, ranges, keys, sources."""
-    from kb.pipeline import validate_data
+    from kb.build.pipeline import validate_data
 
     t = time.perf_counter()
     validate_data(Paths.here())
@@ -66,11 +66,11 @@ def execute(
     workers: int = typer.Option(0, help="Parallel notebooks (0 = one per CPU)."),
 ) -> None:
     """Run the notebook templates with papermill into book/_generated/."""
-    from kb import pages
-    from kb.buildlock import exclusive
+    from kb.build import pages
+    from kb.build.buildlock import exclusive
+    from kb.build.execute import execute as run
+    from kb.build.pipeline import prepare_assets, validate_data
     from kb.data import load
-    from kb.execute import execute as run
-    from kb.pipeline import prepare_assets, validate_data
 
     paths = Paths.here()
     with exclusive(paths, "run"):
@@ -100,8 +100,8 @@ def _print_execution(ran: dict, skipped: list, same: list) -> None:
 @_friendly
 def build(force: bool = typer.Option(False, help="Re-execute and rebuild every page.")) -> None:
     """Validate, execute, build the book into _build/html and publish the data files."""
-    from kb.buildlock import exclusive
-    from kb.pipeline import build as run
+    from kb.build.buildlock import exclusive
+    from kb.build.pipeline import build as run
 
     t = time.perf_counter()
     paths = Paths.here()
@@ -135,7 +135,7 @@ def serve(port: int = typer.Option(8000), host: str = typer.Option("127.0.0.1"))
 @app.command()
 def clean() -> None:
     """Remove built outputs and caches (keeps .venv)."""
-    from kb.buildlock import exclusive
+    from kb.build.buildlock import exclusive
 
     paths = Paths.here()
     with exclusive(paths, "clean"):
@@ -165,7 +165,7 @@ def _remove_outputs(paths: Paths) -> None:
 @_friendly
 def i18n(action: str = typer.Argument("check", help="check | update")) -> None:
     """Russian catalogues: `check` lists untranslated text per page; `update` merges new text."""
-    from kb import translations
+    from kb.build import translations
 
     paths = Paths.here()
     if not (paths.generated / "home.ipynb").exists():
@@ -198,7 +198,7 @@ def bench(
     pages_only: bool = typer.Option(False, help="Only page weights and chart timings."),
 ) -> None:
     """Measure clean, no-op and one-edit builds against stock Jupyter Book, and page figures."""
-    from kb.bench import run
+    from kb.build.bench import run
 
     run(pages_only=pages_only)
 
@@ -207,8 +207,8 @@ def bench(
 @_friendly
 def dist() -> None:
     """Zip the built site for offline use: dist/cacilm-kb-<version>.zip."""
-    from kb.buildlock import exclusive
-    from kb.offline import make_dist
+    from kb.build.buildlock import exclusive
+    from kb.build.offline import make_dist
 
     paths = Paths.here()
     with exclusive(paths, "zip"):

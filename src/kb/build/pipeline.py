@@ -1,8 +1,8 @@
 """The build: validate → assets → execute → Jupyter Book per edition → publish.
 
 Each edition is built in its own work folder (kept for Sphinx's incremental builds, see
-`kb.editions`) and the site is assembled and swapped in over `_build/html` only when every step
-succeeded (`kb.publish`), so a failure leaves the published site exactly as it was. Each step
+`kb.build.editions`) and the site is assembled and swapped in over `_build/html` only when every step
+succeeded (`kb.build.publish`), so a failure leaves the published site exactly as it was. Each step
 does only what changed: pages whose inputs are unchanged are not executed, an edition whose
 inputs are unchanged is not rebuilt, and an unchanged site is not republished.
 """
@@ -19,10 +19,10 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from kb.editions import EDITIONS, Edition, SphinxProcesses
+from kb.build.editions import EDITIONS, Edition, SphinxProcesses
+from kb.build.publish import NewSite, write_redirect
 from kb.errors import KbError
 from kb.paths import Paths
-from kb.publish import NewSite, write_redirect
 
 
 @dataclass
@@ -55,7 +55,8 @@ def validate_data(paths: Paths) -> None:
 def prepare_assets(paths: Paths, chart_bundle: bool = True) -> None:
     """Files the site needs that are generated, not committed: JS bundle (unless `kb build`
     writes it beside the pages: `chart_bundle=False`), workshop notebooks and bibliography."""
-    from kb import bundle, citations, workshops
+    from kb import citations, workshops
+    from kb.build import bundle
     from kb.data import load
 
     if chart_bundle:
@@ -87,7 +88,7 @@ def prune_chart_files(paths: Paths) -> int:
 
 def all_jobs(snap, paths: Paths) -> list:
     """Every page of every edition, after checking the English pages against `_toc.yml`."""
-    from kb import pages
+    from kb.build import pages
 
     jobs = pages.jobs(snap)
     pages.check_toc(jobs, paths)
@@ -98,7 +99,7 @@ def all_jobs(snap, paths: Paths) -> list:
 
 def _pages_to_run(paths: Paths, force: bool) -> Counter:
     """How many pages of each language this build will execute (none if data/ is unreadable)."""
-    from kb import execute, pages
+    from kb.build import execute, pages
     from kb.data import load
 
     try:
@@ -125,7 +126,7 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
     otherwise the editions are built side by side once all pages ran. A failure anywhere raises
     KbError before anything is published.
     """
-    from kb import bundle, execute
+    from kb.build import bundle, execute
     from kb.data import load
 
     paths = paths or Paths.here()
@@ -237,7 +238,7 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
 
 def _add_downloads_and_charts(site: NewSite, snap, paths: Paths) -> None:
     """The data downloads (in every edition) and the shared chart files, into the new site."""
-    from kb import published
+    from kb.build import published
 
     downloads = paths.build / ".data"
     shutil.rmtree(downloads, ignore_errors=True)

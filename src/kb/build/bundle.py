@@ -56,7 +56,7 @@ class Writing:
         self.process = None
         if not is_current(target_dir):
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "kb.bundle", str(target_dir)],
+                [sys.executable, "-m", "kb.build.bundle", str(target_dir)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,

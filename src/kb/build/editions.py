@@ -21,9 +21,16 @@ from pathlib import Path
 from kb.errors import KbError
 from kb.paths import Paths
 
-ENVIRONMENT_CODE = ("sphinx_ext.py", "facts.py")
-"""The book's own code that Sphinx runs while it writes every page (beside `data/`, which the
-fact roles record as a dependency of each page that quotes it)."""
+
+def environment_code() -> list[Path]:
+    """The book's own code that Sphinx runs while it writes every page: the extension and the
+    fact formatting its roles call (beside `data/`, which the fact roles record as a dependency
+    of each page that quotes it)."""
+    import kb.facts
+    import kb.sphinx_ext
+
+    return [Path(kb.sphinx_ext.__file__), Path(kb.facts.__file__)]
+
 
 EDITIONS = ("ru",)
 """Translated editions, published in `_build/html/<lang>/` from the same sources and data."""
@@ -163,7 +170,7 @@ def edition_toc(paths: Paths, lang: str) -> Path:
 MIRROR_SKIPS = ("_generated", "templates", "_charts", "references.bib")
 """Not mirrored into a translation's source: its own pages go to its `_generated/`; chart
 downloads are not read by Sphinx (every edition links to the site's one `charts/` folder); its
-bibliography is written in its language by `kb.pipeline.prepare_assets`."""
+bibliography is written in its language by `kb.build.pipeline.prepare_assets`."""
 
 
 @dataclass
@@ -219,7 +226,7 @@ class Edition:
     def inputs_hash(self) -> str:
         """Hash of everything this Sphinx build reads."""
         source, config, toc = self.sources()
-        files = [config, toc] + [Path(__file__).with_name(m) for m in ("sphinx_ext.py", "facts.py")]
+        files = [config, toc, *environment_code()]
         files.append(self.paths.root / "requirements.lock")
         # Prose quotes dates and amounts from data/ through the extension's fact roles.
         files += sorted(self.paths.data.glob("*.csv"))
@@ -235,7 +242,9 @@ class Edition:
         h = hashlib.sha256()
         for f in files:
             inside = f.is_relative_to(self.paths.root)
-            h.update(str(f.relative_to(self.paths.root) if inside else f"kb/{f.name}").encode())
+            h.update(
+                str(f.relative_to(self.paths.root) if inside else "/".join(f.parts[-2:])).encode()
+            )
             h.update(f.read_bytes())
         return h.hexdigest()
 
@@ -249,8 +258,8 @@ class Edition:
         theme, myst). When it changes, Sphinx's saved environment is thrown away and every page
         is written again; otherwise pages it considers unchanged would keep the old HTML."""
         h = hashlib.sha256()
-        for name in ENVIRONMENT_CODE:
-            h.update(Path(__file__).with_name(name).read_bytes())
+        for code in environment_code():
+            h.update(code.read_bytes())
         lock = self.paths.root / "requirements.lock"
         if lock.exists():
             h.update(lock.read_bytes())
@@ -307,7 +316,7 @@ class Edition:
 
 
 class SphinxProcesses:
-    """The waiting Sphinx builds of some editions, forked from one process (kb.sphinx_runner)
+    """The waiting Sphinx builds of some editions, forked from one process (kb.build.sphinx_runner)
     that imports Jupyter Book and the extensions once. Use as a context manager."""
 
     def __init__(self, paths: Paths):
@@ -333,7 +342,7 @@ class SphinxProcesses:
                     "go": go_read,
                     "done": done_write,
                     "log": str(edition._log),
-                    # A clean translation builds while English pages still run (kb.pipeline):
+                    # A clean translation builds while English pages still run (kb.build.pipeline):
                     # it yields the cores to them.
                     "nice": 10 if clean and edition.lang != "en" else 0,
                 }
@@ -345,7 +354,7 @@ class SphinxProcesses:
         log = plan_file.with_suffix(".log")
         with open(log, "wb") as output:  # the editions' own output goes to their logs
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "kb.sphinx_runner", str(plan_file)],
+                [sys.executable, "-m", "kb.build.sphinx_runner", str(plan_file)],
                 pass_fds=theirs,
                 stdin=subprocess.DEVNULL,
                 stdout=output,

@@ -3,7 +3,7 @@
 A kernel is started the documented way (jupyter_client's `KernelManager`, handed to papermill
 as `km=`) and kept for the next page the worker runs: starting one costs 0.8 s of CPU (measured)
 before it runs a line, and pages are many. Between pages the build's set-up cell forgets the
-previous page's names and resets what a page may change (kb.execute); tables a page reads are
+previous page's names and resets what a page may change (kb.build.execute); tables a page reads are
 its own copies (kb.data).
 
 nbclient asks the kernel manager for a client and waits until the kernel answers, for every
@@ -40,7 +40,7 @@ PAGE_MODULES = (
 )
 """What pages import (with pandas and Altair, which these import)."""
 
-WORKER_MODULES = ("papermill", "nbformat", "jupytext", "jupyter_client.manager", "kb.execute")
+WORKER_MODULES = ("papermill", "nbformat", "jupytext", "jupyter_client.manager", "kb.build.execute")
 """What a worker process imports; the forkserver that starts the workers imports them first."""
 
 WARM_UP = (
@@ -78,7 +78,7 @@ class KeptClient(BlockingKernelClient):
 class KeptKernel(KernelManager):
     """A kernel manager that hands out one `KeptClient` for all the pages of its kernel."""
 
-    client_class = DottedObjectName("kb.kernels.KeptClient")
+    client_class = DottedObjectName("kb.build.kernels.KeptClient")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from kb import deps, kernels
+from kb import deps
+from kb.build import kernels
+from kb.build.pages import Job
 from kb.errors import KbError
-from kb.pages import Job
 from kb.paths import Paths
 
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -156,7 +157,7 @@ def _worker_context():
 
 
 class Workers:
-    """Worker processes for pages, each with its own kernel (`kb.kernels`).
+    """Worker processes for pages, each with its own kernel (`kb.build.kernels`).
 
     They start when first needed, by `warm` or the first page, from a fork server that has
     imported what they use. Use as a context manager; closing it shuts the kernels down.

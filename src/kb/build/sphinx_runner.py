@@ -1,6 +1,6 @@
 """Jupyter Book builds that get ready early and build when told.
 
-`python -m kb.sphinx_runner <plan.json>` imports Jupyter Book, Sphinx and the book's extensions
+`python -m kb.build.sphinx_runner <plan.json>` imports Jupyter Book, Sphinx and the book's extensions
 once, then forks one process per edition in the plan. Each runs `jupyter-book build` with the
 edition's arguments up to the point where Sphinx is set up (configuration, extensions, the
 saved environment) and then waits for one line on its `go` pipe: `build` goes on, anything else
@@ -8,7 +8,7 @@ saved environment) and then waits for one line on its `go` pipe: `build` goes on
 process writes each edition's exit status to that edition's `done` pipe. An edition may ask to
 run at a lower priority (`nice`), to leave the cores to the pages still executing.
 
-`kb.editions` starts it while pages are still executing, so a rebuild waits neither for the
+`kb.build.editions` starts it while pages are still executing, so a rebuild waits neither for the
 imports (done once for both editions) nor for the set-up once the last page is executed.
 """
 

@@ -10,7 +10,7 @@ which accessibility checkers report as a list without list items; the book's HTM
 subclass registered with `app.set_translator`) leaves the list role out.
 
 It also gives prose the facts of `data/` (roles `{kb-date}` …, see `kb.facts`), and, under
-`kb.sphinx_runner`, holds a build until the pages are executed. It only uses Sphinx's public
+`kb.build.sphinx_runner`, holds a build until the pages are executed. It only uses Sphinx's public
 events and roles: nothing of Sphinx, docutils, pybtex or Jinja is patched.
 """
 
@@ -84,7 +84,7 @@ def _preload_chart_bundle(app, pagename, templatename, context, doctree) -> None
 
 
 STOPPED = 3
-"""Exit status of a build told not to go ahead (kb.sphinx_runner)."""
+"""Exit status of a build told not to go ahead (kb.build.sphinx_runner)."""
 
 PYBTEX_GROUPS = (
     "pybtex.backends",
@@ -116,7 +116,7 @@ def _register_citation_plugins() -> None:
 
 
 def _wait_for_go(app) -> None:
-    """Under `kb.sphinx_runner`: once Sphinx is set up, wait for the word to build.
+    """Under `kb.build.sphinx_runner`: once Sphinx is set up, wait for the word to build.
 
     The runner starts an edition's build while pages still execute; everything up to here
     (extensions, configuration, the saved environment, the builder) is done by then."""
@@ -160,7 +160,7 @@ def _fact_role(kind: str):
 
 
 BUILT_BY_KB = "KB_BUILDING"
-"""Set by `kb` for the Sphinx builds it runs (kb.sphinx_runner, kb.translations)."""
+"""Set by `kb` for the Sphinx builds it runs (kb.build.sphinx_runner, kb.build.translations)."""
 
 
 def setup(app):
