@@ -53,7 +53,7 @@ def test_a_changed_sphinx_extension_rewrites_every_page_of_both_editions(built_c
     assert first.returncode == 0, first.stdout + first.stderr
     package = tmp_path / "src" / "kb"
     shutil.copytree(ROOT / "src" / "kb", package, ignore=shutil.ignore_patterns("__pycache__"))
-    extension = package / "sphinx_ext.py"
+    extension = package / "sphinx_ext" / "__init__.py"
     text = extension.read_text(encoding="utf-8")
     assert '"Русская версия"' in text and '"English version"' in text
     extension.write_text(
