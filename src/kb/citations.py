@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from kb import display, i18n
+from kb import display, facts, i18n
 from kb.data import Snapshot, load
 from kb.i18n import t
 
@@ -105,7 +105,8 @@ def sources_table(snapshot: Snapshot | None = None, ids: list[str] | None = None
             f'<td><a href="{display.esc(r.url)}">{display.esc(r.title)}</a><br>'
             f"<small>{display.esc(r.note)}</small></td><td>{display.esc(r.publisher)}</td>"
             f"<td>{display.esc(r.vintage)}</td><td>{display.esc(r.licence)}</td>"
-            f"<td>{display.esc(r.retrieved)}</td><td>{_read_from_link(r)}</td></tr>"
+            f"<td>{display.esc(facts.date(str(r.retrieved)[:10], 'day', i18n.language()))}</td>"
+            f"<td>{_read_from_link(r)}</td></tr>"
         )
     head = "".join(
         f'<th scope="col">{t(h)}</th>'
