@@ -27,6 +27,7 @@ import nbformat
 import yaml
 
 from kb.paths import Paths, ignore_outputs
+from kb.sphinx_ext import BUILT_BY_KB
 
 
 def _kb(root: Path, *args: str) -> tuple[float, str]:
@@ -94,7 +95,8 @@ def _stock_build(root: Path) -> float:
             "-q",
         ],
         cwd=root,
-        env={**os.environ, "KB_ROOT": str(root)},
+        # kb's own comparison build, into its own folder: the book's extension lets it run.
+        env={**os.environ, "KB_ROOT": str(root), BUILT_BY_KB: "1"},
         capture_output=True,
         text=True,
         check=True,
