@@ -124,6 +124,15 @@ def test_project_source_list_is_checked(data):
     ]
 
 
+def test_text_without_its_russian_twin(data):
+    edit(data / "sources.csv", 3, "note_ru", "")
+    edit(data / "financing.csv", 2, "note_ru", "")
+    assert validate(data) == [
+        "data/financing.csv:2:note_ru: missing Russian for 'note'",
+        "data/sources.csv:3:note_ru: missing Russian for 'note'",
+    ]
+
+
 def test_duplicate_observation(data):
     path = data / "observations.csv"
     lines = path.read_text(encoding="utf-8").splitlines()

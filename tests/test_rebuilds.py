@@ -79,6 +79,18 @@ def test_a_changed_sphinx_extension_rewrites_every_page_of_both_editions(built_c
     assert not stale, f"pages still showing the old language switch: {stale}"
 
 
+def test_a_style_sheet_edit_alone_reaches_both_editions(built_copy):
+    """Sphinx copies static and extra files only when a page changed: an edit to them alone
+    (no page changes) must still be published, in both editions."""
+    sheet = built_copy / "book" / "_static" / "kb.css"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n/* kb-probe */\n", encoding="utf-8")
+    result = run_kb(built_copy, "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = built_copy / "_build" / "html"
+    for copy in (site / "_static" / "kb.css", site / "ru" / "_static" / "kb.css"):
+        assert "kb-probe" in copy.read_text(encoding="utf-8"), copy
+
+
 def test_a_page_cannot_change_the_tables_other_pages_read():
     """Pages share a kernel and its snapshot: each gets its own copy of a table."""
     snap = load()

@@ -35,10 +35,10 @@ def test_module_page_has_objectives_exercises_and_hidden_solutions(site, slug):
     assert exercises >= 2 and solutions == exercises
 
 
-@pytest.mark.parametrize("slug", ["m1", "m2", "m3"])
-def test_every_solution_runs_with_papermill(site, slug, tmp_path, monkeypatch, built_project):
+@pytest.mark.parametrize("name", ["m1-solutions", "m2-solutions", "m3-solutions-ru"])
+def test_every_solution_runs_with_papermill(site, name, tmp_path, monkeypatch, built_project):
     monkeypatch.setenv("KB_ROOT", str(built_project))
-    notebook = site / "workshops" / f"{slug}-solutions.ipynb"
+    notebook = site / "workshops" / f"{name}.ipynb"
     executed = pm.execute_notebook(
         str(notebook),
         str(tmp_path / "out.ipynb"),
@@ -64,6 +64,30 @@ def test_participants_notebooks_hold_no_solutions(site):
         }
         assert len(solution_code) >= 2  # the solutions are in the trainers' copy only
         assert all(not c.get("outputs") for c in full.cells if c.cell_type == "code")
+
+
+def _cyrillic_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum("а" <= c.lower() <= "я" or c in "ёЁ" for c in letters) / max(len(letters), 1)
+
+
+@pytest.mark.parametrize("slug", ["m1", "m2", "m3"])
+def test_russian_notebooks_are_in_russian_and_hide_the_solutions(site, slug):
+    """Each module's notebooks exist per language: the Russian ones speak Russian outside code,
+    run in Russian (`lang = "ru"`) and the participants' copy holds no solution or trainer note."""
+    student = nbformat.read(site / "workshops" / f"{slug}-exercises-ru.ipynb", as_version=4)
+    full = nbformat.read(site / "workshops" / f"{slug}-solutions-ru.ipynb", as_version=4)
+    prose = re.sub(
+        r"`[^`]*`|\]\([^)]*\)|```[^\n]*|:[a-z]+:[^\n]*",
+        " ",
+        "\n".join(c.source for c in student.cells if c.cell_type == "markdown"),
+    )
+    assert _cyrillic_share(prose) > 0.9, prose[:500]
+    assert any('lang = "ru"' in c.source for c in student.cells if c.cell_type == "code")
+    sources = "\n".join(c.source for c in student.cells)
+    assert "Заметки для тренера" not in sources and "solution-start" not in sources
+    assert sources.count("### Упражнение ") >= 2 and sources.count("# Ваш ответ") >= 2
+    assert "Заметки для тренера" in "\n".join(c.source for c in full.cells)
 
 
 def test_solutions_show_their_code_and_a_skipped_cell_says_why(site):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kb import dashboard, display, i18n, indicators
+from kb import dashboard, display, facts, i18n, indicators
 from kb.data import Snapshot, load
 from kb.i18n import t
 
@@ -36,9 +36,11 @@ def indicator_table(snapshot: Snapshot | None = None):
     reg = indicators.registry(snap)
     src = snap.sources.set_index("id")
     rows = []
+    lang = i18n.language()
     for ind, meta in reg.items():
-        licences = sorted({src.at[s, "licence"] for s in meta.sources if s in src.index})
-        vintages = sorted({src.at[s, "vintage"] for s in meta.sources if s in src.index})
+        cited = [src.loc[s] for s in meta.sources if s in src.index]
+        licences = sorted({i18n.localized(r, "licence") for r in cited})
+        vintages = sorted({facts.dated_text(i18n.localized(r, "vintage"), lang) for r in cited})
         used = pages_using(ind, meta, snap)
         derived = (
             "<br><em>"
@@ -94,7 +96,11 @@ def coverage_table(snapshot: Snapshot | None = None):
         "first": t("First year"),
         "last": t("Last year"),
     }
-    c = coverage(snapshot).rename(columns=names)
+    snap = snapshot or load()
+    reg = indicators.registry(snap)
+    c = coverage(snap)
+    c["indicator"] = c.indicator.map(lambda i: reg[i].title if i in reg else i)
+    c = c.rename(columns=names)
     return display.table(c, numeric=tuple(list(names.values())[1:]))
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from kb import csvsafe, i18n
+from kb import csvsafe, facts, i18n
 from kb.data import Snapshot, load
-from kb.i18n import t
+from kb.i18n import language, localized, t
 from kb.paths import Paths
 
 VEGA_LITE_MIMES = tuple(
@@ -276,8 +276,9 @@ class Figure:
             r = src.loc[sid]
             items.append(
                 f'<a href="{html.escape(r.url, quote=True)}">{html.escape(r.title)}</a>, '
-                f"{html.escape(r.publisher)} ({html.escape(r.vintage)}); "
-                f"{t('licence: ')}{html.escape(r.licence)}"
+                f"{html.escape(localized(r, 'publisher'))} "
+                f"({html.escape(facts.dated_text(localized(r, 'vintage'), language()))}); "
+                f"{t('licence: ')}{html.escape(localized(r, 'licence'))}"
             )
         return t("Source: ") + " · ".join(items) if items else ""
 

@@ -61,16 +61,17 @@ def bibtex(snapshot: Snapshot, lang: str = "en") -> str:
     """`data/sources.csv` as BibTeX, in the words of the edition `lang` ("n.d." or "б. г.")."""
     words = _WORDS[lang]
     entries = []
+    suffix = "_ru" if lang == "ru" else ""
     for r in snapshot.sources.itertuples(index=False):
-        note = (
-            f"{words['retrieved'].format(date=r.retrieved)}. {words['licence']}: {_bib(r.licence)}"
-        )
+        licence, publisher = getattr(r, f"licence{suffix}"), getattr(r, f"publisher{suffix}")
+        retrieved = facts.date(str(r.retrieved)[:10], "day", lang)
+        note = f"{words['retrieved'].format(date=retrieved)}. {words['licence']}: {_bib(licence)}"
         read_from = getattr(r, "read_from", None)
         if not _blank(read_from):
             note += f". {words['read_from']}: \\url{{{_bib_url(read_from)}}}"
         entries.append(
             f"@misc{{{r.id},\n  title = {{{{{_bib(r.title)}}}}},\n"
-            f"  author = {{{{{_bib(r.publisher)}}}}},\n"
+            f"  author = {{{{{_bib(publisher)}}}}},\n"
             f"  year = {{{year(getattr(r, 'year', None), lang)}}},\n"
             f"  howpublished = {{\\url{{{_bib_url(r.url)}}}}},\n"
             f"  note = {{{note}}}\n}}\n"
@@ -99,13 +100,17 @@ def sources_table(snapshot: Snapshot | None = None, ids: list[str] | None = None
     snap = snapshot or load()
     f = snap.sources if ids is None else snap.sources[snap.sources.id.isin(ids)]
     rows = []
+    lang = i18n.language()
     for r in f.sort_values("id").itertuples(index=False):
+        vintage = facts.dated_text(str(i18n.localized(r, "vintage")), lang)
         rows.append(
             f'<tr id="src-{display.esc(r.id)}"><td><code>{display.esc(r.id)}</code></td>'
             f'<td><a href="{display.esc(r.url)}">{display.esc(r.title)}</a><br>'
-            f"<small>{display.esc(r.note)}</small></td><td>{display.esc(r.publisher)}</td>"
-            f"<td>{display.esc(r.vintage)}</td><td>{display.esc(r.licence)}</td>"
-            f"<td>{display.esc(facts.date(str(r.retrieved)[:10], 'day', i18n.language()))}</td>"
+            f"<small>{display.esc(i18n.localized(r, 'note'))}</small></td>"
+            f"<td>{display.esc(i18n.localized(r, 'publisher'))}</td>"
+            f"<td>{display.esc(vintage)}</td>"
+            f"<td>{display.esc(i18n.localized(r, 'licence'))}</td>"
+            f"<td>{display.esc(facts.date(str(r.retrieved)[:10], 'day', lang))}</td>"
             f"<td>{_read_from_link(r)}</td></tr>"
         )
     head = "".join(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,6 +57,19 @@ def row(data_dir: Path, kind: str, key: str) -> dict[str, str]:
 def date(iso: str, precision: str, lang: str) -> str:
     """`28 August 2006` / `28 августа 2006 г.`; `August 2006`; `2006`."""
     return format_date(dt.date.fromisoformat(iso), _DATE_PATTERNS[lang][precision], locale=lang)
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+def dated_text(text: str, lang: str) -> str:
+    """A free-text field that is only an ISO date (`2006-11-24`, `2006-11`) in the reader's
+    words; any other text unchanged."""
+    found = _ISO_DATE.fullmatch(text.strip())
+    if not found:
+        return text
+    year, month, day = found.groups()
+    return date(f"{year}-{month}-{day or '01'}", "day" if day else "month", lang)
 
 
 def year_span(first: str, last: str) -> str:

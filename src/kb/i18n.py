@@ -203,6 +203,10 @@ RU: dict[str, str] = {
     # sources
     "Id": "Код",
     "Title and note": "Название и примечание",
+    "Exercise {number}": "Упражнение {number}",
+    "Solution": "Решение",
+    "# Your answer here": "# Ваш ответ",
+    "2026, CACILM Knowledge Base contributors": "2026, авторы базы знаний CACILM",
     "Publisher": "Издатель",
     "Retrieved": "Дата обращения",
     "Read from": "Где прочитано",
@@ -329,6 +333,19 @@ def set_language(lang: str) -> None:
 
 def language() -> str:
     return _current["lang"]
+
+
+def localized(record, column: str):
+    """`record[column]` in the page's language: its `<column>_ru` twin on Russian pages (data
+    tables carry their Russian text beside the English). `record` is a row or a frame."""
+    twin = f"{column}_ru"
+    if language() == "ru":
+        if isinstance(record, tuple) and hasattr(record, "_fields"):
+            if twin in record._fields:
+                return getattr(record, twin)
+        elif twin in record:
+            return record[twin]
+    return getattr(record, column) if isinstance(record, tuple) else record[column]
 
 
 def t(message: str, **values) -> str:

@@ -61,7 +61,7 @@ def results_table(outcome: str, snapshot: Snapshot | None = None):
     if found.empty:
         return display.note(t("No source we could read reports a result for this outcome group."))
     ru = i18n.language() == "ru"
-    titles = snap.projects.set_index("id").title
+    titles = i18n.localized(snap.projects.set_index("id"), "title")
     shown = pd.DataFrame(
         {
             t("Result"): [r.result_ru if ru else r.result for r in found.itertuples()],

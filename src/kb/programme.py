@@ -46,9 +46,9 @@ def financing_table(snapshot: Snapshot | None = None, items: tuple[str, ...] | N
     shown = pd.DataFrame(
         {
             t("What"): f["item"].map(_item).values,
-            t("Funder"): f.funder.values,
+            t("Funder"): i18n.localized(f, "funder").values,
             t("Amount (US$)"): f.amount_usd.map(_usd).values,
-            t("As reported"): f.note.fillna("").values,
+            t("As reported"): i18n.localized(f, "note").fillna("").values,
             t("Source"): [display.source_link(s, snap) for s in f.source],
         }
     )
@@ -84,7 +84,7 @@ def headline_figure(snapshot: Snapshot | None = None) -> charts.Figure:
     ].copy()
     f["what"] = f["item"].map(_item)
     f["usd_million"] = f.amount_usd / 1e6
-    publishers = snap.sources.set_index("id").publisher
+    publishers = i18n.localized(snap.sources.set_index("id"), "publisher")
     f["reported_by"] = f.source.map(lambda s: f"{publishers.get(s.split(';')[0], s)} ({s})")
     data = f[["what", "reported_by", "usd_million", "source"]]
     million = t("US$ million")

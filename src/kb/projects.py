@@ -62,6 +62,23 @@ def _years(start, end) -> str:
     return f"{s}–{e}" if s and e else s or (f"–{e}" if e else t("not reported"))
 
 
+def _title_cell(row) -> str:
+    """The project's title in the page's language; on Russian pages the English original,
+    as its documents give it, under the Russian rendering."""
+    cell = (
+        f'<span id="prj-{display.esc(row.id)}">{display.esc(i18n.localized(row, "title"))}</span>'
+    )
+    if i18n.language() != "en":
+        cell += f'<br><small lang="en">{display.esc(row.title)}</small>'
+    return cell
+
+
+def _countries(codes: str, snap: Snapshot) -> str:
+    """`KAZ;KGZ` as the countries' short names; a country outside the five keeps its code."""
+    known = set(snap.countries.iso3)
+    return ", ".join(snap.country_name(c) if c in known else c for c in str(codes).split(";") if c)
+
+
 def table(
     snapshot: Snapshot | None = None,
     country: str | None = None,
@@ -82,13 +99,10 @@ def table(
     f = f.sort_values(["phase", "start_year", "title"], na_position="last")
     shown = pd.DataFrame(
         {
-            t("Project"): [
-                f'<span id="prj-{display.esc(i)}">{display.esc(title)}</span>'
-                for i, title in zip(f.id, f.title, strict=True)
-            ],
+            t("Project"): [_title_cell(r) for r in f.itertuples(index=False)],
             t("Phase"): f.phase.map(lambda p: t(PHASES[p])).values,
-            t("Countries"): f.countries.str.replace(";", ", ").values,
-            t("Lead agency"): f.lead_agency.values,
+            t("Countries"): [_countries(c, snap) for c in f.countries],
+            t("Lead agency"): i18n.localized(f, "lead_agency").fillna("").values,
             t("Identifiers"): f.identifiers.fillna("").str.replace(";", "; ").values,
             t("Years"): [_years(s, e) for s, e in zip(f.start_year, f.end_year, strict=True)],
             t("GEF grant (US$)"): [
@@ -175,6 +189,7 @@ def agency_figure(snapshot: Snapshot | None = None) -> charts.Figure:
     """Bars: number of projects per lead agency, coloured by phase."""
     snap = snapshot or load()
     f = frame(snap)
+    f["lead_agency"] = i18n.localized(f, "lead_agency")
     data = f.groupby(["lead_agency", "phase"]).size().reset_index(name="projects")
     data["phase_name"] = data.phase.map(lambda p: t(PHASES[p]))
     phases = [t(p) for p in PHASES.values()]

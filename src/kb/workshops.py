@@ -120,18 +120,26 @@ def agenda_table(paths: Paths | None = None):
     )
 
 
+def notebook_name(slug: str, kind: str, lang: str) -> str:
+    """`m1-exercises.ipynb` (English), `m1-exercises-ru.ipynb` (Russian)."""
+    return f"{slug}-{kind}{'' if lang == 'en' else '-' + lang}.ipynb"
+
+
 def downloads_table(paths: Paths | None = None):
     root = display.site_root()
-    rows = [
-        {
-            "Module": f"{m.number}. {m.title_in(i18n.language())}",
-            "Participants": f'<a href="{root}{DOWNLOADS}/{m.slug}-exercises.ipynb" download>'
-            f"{m.slug}-exercises.ipynb</a>",
-            "Trainers": f'<a href="{root}{DOWNLOADS}/{m.slug}-solutions.ipynb" download>'
-            f"{m.slug}-solutions.ipynb</a>",
-        }
-        for m in modules(paths)
-    ]
+    lang = i18n.language()
+    rows = []
+    for m in modules(paths):
+        names = {kind: notebook_name(m.slug, kind, lang) for kind in KINDS}
+        rows.append(
+            {
+                "Module": f"{m.number}. {m.title_in(lang)}",
+                "Participants": f'<a href="{root}{DOWNLOADS}/{names["exercises"]}" download>'
+                f"{names['exercises']}</a>",
+                "Trainers": f'<a href="{root}{DOWNLOADS}/{names["solutions"]}" download>'
+                f"{names['solutions']}</a>",
+            }
+        )
     frame = pd.DataFrame(rows).rename(columns=lambda c: t(c))
     return display.table(frame, html_columns=(t("Participants"), t("Trainers")))
 
@@ -163,7 +171,7 @@ def student_notebook(nb):
         if inside and (end := _END.search(text)):
             text = text[end.end() :]
             inside = False
-            cells.append(nbformat.v4.new_code_cell("# Your answer here\n"))
+            cells.append(nbformat.v4.new_code_cell(t("# Your answer here") + "\n"))
         if (start := _START.search(text)) and not _END.search(text[start.end() :]):
             text = text[: start.start()]
             inside = True
@@ -180,7 +188,8 @@ _EXERCISE_END = re.compile(r"```\{exercise-end\}\s*```")
 
 
 def plain_notebook(nb):
-    """Replace the book's exercise/solution directives by headings Jupyter shows as text."""
+    """Replace the book's exercise/solution directives by headings Jupyter shows as text (in
+    the language `kb.i18n` is set to)."""
     number = 0
     for cell in nb.cells:
         if cell.cell_type != "markdown":
@@ -190,11 +199,11 @@ def plain_notebook(nb):
         def heading(_match):
             nonlocal number
             number += 1
-            return f"### Exercise {number}"
+            return "### " + t("Exercise {number}", number=number)
 
         text = _EXERCISE_START.sub(heading, text)
         text = _EXERCISE_END.sub("", text)
-        text = _START.sub("**Solution**", text)
+        text = _START.sub("**" + t("Solution") + "**", text)
         text = _END.sub("", text)
         cell.source = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     nb.cells = [c for c in nb.cells if c.cell_type != "markdown" or c.source.strip()]
@@ -204,9 +213,81 @@ def plain_notebook(nb):
 KINDS = ("solutions", "exercises")
 """The trainers' and the participants' notebook of each module."""
 
+_BLOCK_START = re.compile(r"(?P<prefix>#{1,6}\s+|[-*]\s+|\d+\.\s+)?(?P<text>.*)")
+_FENCE = re.compile(r"(?P<fence>```\{\w[\w-]*\}\s*)(?P<title>.*)")
+
+
+def _catalogue(paths: Paths, lang: str, slug: str) -> dict[str, str]:
+    """The page's translated messages (the catalogue Sphinx translates the module page with)."""
+    if lang == "en":
+        return {}
+    from babel.messages.pofile import read_po
+
+    po = paths.locales / lang / "LC_MESSAGES" / "_generated" / "workshops" / f"{slug}.po"
+    with po.open("rb") as handle:
+        return {m.id: m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
+
+
+def translate_markdown(text: str, messages: dict[str, str]) -> str:
+    """A Markdown cell in the language of `messages`, paragraph by paragraph.
+
+    The book's Russian pages are translated by Sphinx from the same catalogue: each heading,
+    paragraph, list item and admonition title is one message, its lines joined by spaces. Lines
+    of directive syntax (fences, `:class:` options) are kept; text no message matches stays.
+    """
+    if not messages:
+        return text
+    out: list[str] = []
+    para: list[str] = []
+    prefix = ""
+
+    def flush():
+        nonlocal para, prefix
+        if para:
+            source = " ".join(line.strip() for line in para)
+            out.append(prefix + (messages[source] if source in messages else "\n".join(para)))
+        para, prefix = [], ""
+
+    for line in text.splitlines():
+        fence = _FENCE.match(line)
+        if not line.strip() or line.startswith(":") or line.startswith("```"):
+            flush()
+            if fence and fence.group("title").strip():
+                title = fence.group("title").strip()
+                line = fence.group("fence") + messages.get(title, title)
+            out.append(line)
+            continue
+        start = _BLOCK_START.match(line)
+        if start.group("prefix") or line.startswith("#"):
+            flush()
+            prefix = start.group("prefix") or ""
+            para = [start.group("text")]
+            if prefix.startswith("#"):
+                flush()
+            continue
+        para.append(line)
+    flush()
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def _in_language(nb, lang: str, messages: dict[str, str], title: str):
+    """A copy of a module notebook with its text, title and `lang` parameter in `lang`."""
+    import copy
+
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        if cell.cell_type == "markdown":
+            cell.source = translate_markdown(cell.source, messages).replace("{{ title }}", title)
+        elif "parameters" in cell.metadata.get("tags", []):
+            cell.source = re.sub(r'^lang = "\w+"', f'lang = "{lang}"', cell.source, flags=re.M)
+    for number, cell in enumerate(out.cells):
+        cell["id"] = f"cell-{number}"  # stable ids: unchanged templates, unchanged files
+    return out
+
 
 def write_notebooks(paths: Paths | None = None) -> list[Path]:
-    """The participants' and trainers' notebooks of every module, without outputs."""
+    """The participants' and trainers' notebooks of every module, without outputs, in every
+    language of the book (the Russian ones translated with the module page's catalogue)."""
     import jupytext
     import nbformat
 
@@ -214,41 +295,46 @@ def write_notebooks(paths: Paths | None = None) -> list[Path]:
     target = paths.book / "_extra" / DOWNLOADS
     target.mkdir(parents=True, exist_ok=True)
     found = sorted(paths.templates.glob("workshop_m*.md"))
+    catalogues = sorted((paths.locales).glob("*/LC_MESSAGES/_generated/workshops/m*.po"))
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    for template in found:
-        digest.update(template.name.encode() + template.read_bytes())
+    digest.update(Path(i18n.__file__).read_bytes())
+    for source in [*found, *catalogues]:
+        digest.update(source.name.encode() + source.read_bytes())
     stamp = paths.cache / "workshop-notebooks.sha256"
-    names = [f"{t.stem.removeprefix('workshop_')}-{kind}.ipynb" for t in found for kind in KINDS]
+    slugs = [t.stem.removeprefix("workshop_") for t in found]
+    names = [notebook_name(s, k, lang) for s in slugs for k in KINDS for lang in i18n.LANGUAGES]
     if (
         stamp.exists()
         and stamp.read_text() == digest.hexdigest()
         and all((target / name).exists() for name in names)
     ):
-        return [target / name for name in names]  # unchanged templates: the same notebooks
+        return [target / name for name in names]  # unchanged inputs: the same notebooks
     written = []
     for m in modules(paths):
-        nb = jupytext.read(m.template)
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                cell.source = cell.source.replace("{{ title }}", m.title)
-        nb.metadata.pop("kb_workshop", None)
-        for number, cell in enumerate(nb.cells):
-            cell["id"] = f"cell-{number}"  # stable ids: unchanged templates, unchanged files
-        nb.metadata["kernelspec"] = {
+        source = jupytext.read(m.template)
+        source.metadata.pop("kb_workshop", None)
+        source.metadata["kernelspec"] = {
             "name": "python3",
             "display_name": "Python 3",
             "language": "python",
         }
-        student = student_notebook(nb)
-        for name, version in (
-            (f"{m.slug}-{KINDS[0]}.ipynb", plain_notebook(nb)),
-            (f"{m.slug}-{KINDS[1]}.ipynb", plain_notebook(student)),
-        ):
-            text = nbformat.writes(version)
-            path = target / name
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                path.write_text(text, encoding="utf-8")
-            written.append(path)
+        for lang in i18n.LANGUAGES:
+            messages = _catalogue(paths, lang, m.slug)
+            before = i18n.language()
+            i18n.set_language(lang)
+            try:
+                versions = []
+                for kind, nb in ((KINDS[0], source), (KINDS[1], student_notebook(source))):
+                    nb = _in_language(nb, lang, messages, m.title_in(lang))
+                    versions.append((notebook_name(m.slug, kind, lang), plain_notebook(nb)))
+            finally:
+                i18n.set_language(before)
+            for name, version in versions:
+                text = nbformat.writes(version)
+                path = target / name
+                if not path.exists() or path.read_text(encoding="utf-8") != text:
+                    path.write_text(text, encoding="utf-8")
+                written.append(path)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(digest.hexdigest())
     return written

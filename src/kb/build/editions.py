@@ -122,6 +122,7 @@ def edition_config(paths: Paths, lang: str) -> Path:
     config = yaml.safe_load(paths.config.read_text(encoding="utf-8"))
     config["title"] = EDITION_TITLES.get(lang, config["title"])
     i18n.set_language(lang)
+    config["copyright"] = i18n.t(config["copyright"])
     html = config.setdefault("html", {})
     html["extra_footer"] = (
         "<p>"
@@ -239,7 +240,7 @@ class Edition:
             and not {"templates", "_charts"} & set(p.relative_to(source).parts)
             and ".partial." not in p.name
         )
-        h = hashlib.sha256()
+        h = hashlib.sha256(self.environment_key().encode())
         for f in files:
             inside = f.is_relative_to(self.paths.root)
             h.update(
@@ -254,12 +255,24 @@ class Edition:
 
     def environment_key(self) -> str:
         """Hash of what shapes every page's HTML but that Sphinx does not track per page: the
-        book's Sphinx extension, the code its roles call, and the locked packages (Sphinx, the
-        theme, myst). When it changes, Sphinx's saved environment is thrown away and every page
-        is written again; otherwise pages it considers unchanged would keep the old HTML."""
+        book's Sphinx extension, the code its roles call, the book's theme templates and
+        interface catalogue (`locales/<lang>/LC_MESSAGES/sphinx.po`), the static and extra files
+        Sphinx copies into the site (`_static/`, `_extra/`), and the locked packages (Sphinx,
+        the theme, myst). When it changes, Sphinx's saved environment is thrown away and every
+        page is written again; otherwise pages it considers unchanged would keep the old HTML,
+        and when no page changed Sphinx stops before it copies static and extra files at all."""
         h = hashlib.sha256()
-        for code in environment_code():
-            h.update(code.read_bytes())
+        book = self.paths.book
+        templates = sorted((book / "_templates").glob("*.html"))
+        copied = sorted(
+            p for d in ("_static", "_extra") for p in (book / d).rglob("*") if p.is_file()
+        )
+        interface = self.paths.locales / self.lang / "LC_MESSAGES" / "sphinx.po"
+        for code in [*environment_code(), *templates, *copied, interface]:
+            if code.exists():
+                inside = code.is_relative_to(self.paths.root)
+                h.update(str(code.relative_to(self.paths.root) if inside else code.name).encode())
+                h.update(code.read_bytes())
         lock = self.paths.root / "requirements.lock"
         if lock.exists():
             h.update(lock.read_bytes())

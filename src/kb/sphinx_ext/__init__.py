@@ -56,21 +56,94 @@ SWITCH = {
 
 
 def _language_switch(app, pagename, templatename, context, doctree) -> None:
-    """A link at the top of every page to the same page in the other edition.
+    """The same page in the other edition, for the `kb-lang-switch.html` header component: on
+    every page, the search and index pages included.
 
     The English site is the root and the Russian edition lives in `ru/`, page for page.
     """
     lang = app.config.language or "en"
-    if lang not in SWITCH or not context.get("body"):
+    if lang not in SWITCH:
         return
     other, label, title = SWITCH[lang]
     root = "../" * pagename.count("/")
     href = f"{root}ru/{pagename}.html" if other == "ru" else f"{root}../{pagename}.html"
-    link = (
-        f'<p class="kb-lang-switch"><a href="{href}" hreflang="{other}" lang="{other}" '
-        f'title="{title}">{label}</a></p>'
+    context["kb_lang_switch"] = {"href": href, "lang": other, "label": label, "title": title}
+
+
+def alphabetical_key(term: str) -> tuple:
+    """Dictionary order for a glossary headword: Cyrillic headwords first, in the Russian
+    alphabet (ё beside е), then Latin ones; case does not count."""
+    text = term.strip().lower().replace("ё", "е")
+    return (0 if text[:1].isalpha() and "а" <= text[:1] <= "я" else 1, text)
+
+
+def _glossary_order_transform():
+    from docutils import nodes
+    from sphinx import addnodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class GlossaryInEditionOrder(SphinxPostTransform):
+        """A translated glossary lists its translated headwords alphabetically, so a reader can
+        look up АБР or УУЗР (the English source is in English order)."""
+
+        default_priority = 200
+
+        def run(self, **kwargs) -> None:
+            if (self.config.language or "en") == "en":
+                return
+            for glossary in self.document.findall(addnodes.glossary):
+                for entries in glossary.findall(nodes.definition_list):
+                    items = list(entries.children)
+                    items.sort(key=lambda item: alphabetical_key(item[0].astext()))
+                    entries.children[:] = items
+
+    return GlossaryInEditionOrder
+
+
+INTERFACE_JS = "kb-translations.js"
+
+
+def _interface_catalogue(app) -> Path | None:
+    """The book's interface catalogue for the edition's language (`sphinx.po`), if any."""
+    lang = app.config.language or "en"
+    for folder in app.config.locale_dirs:
+        po = Path(app.srcdir, folder, lang, "LC_MESSAGES", "sphinx.po")
+        if po.is_file():
+            return po
+    return None
+
+
+def _add_interface_js(app) -> None:
+    """Load the book's interface translations after Sphinx's own on every page."""
+    if app.builder.format == "html" and _interface_catalogue(app):
+        app.add_js_file(INTERFACE_JS)
+
+
+def _write_interface_js(app, exception) -> None:
+    """The search page's JavaScript reads its words from `Documentation.addTranslations`
+    (Sphinx's public catalogue hook): give it the book's catalogue, which fills the messages
+    Sphinx's shipped Russian catalogue leaves empty (the results line among them)."""
+    po = _interface_catalogue(app)
+    if exception is not None or po is None or app.builder.format != "html":
+        return
+    import json
+
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as handle:
+        catalogue = read_po(handle)
+    messages = {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy}
+    body = {
+        "messages": messages,
+        "plural_expr": catalogue.plural_expr,
+        "locale": str(catalogue.locale),
+    }
+    text = (
+        f"Documentation.addTranslations({json.dumps(body, ensure_ascii=False, sort_keys=True)});\n"
     )
-    context["body"] = link + context["body"]
+    target = Path(app.outdir, "_static", INTERFACE_JS)
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
 
 
 def _preload_chart_bundle(app, pagename, templatename, context, doctree) -> None:
@@ -186,6 +259,9 @@ def setup(app):
     app.connect("builder-inited", _wait_for_go, priority=900)
     app.connect("html-page-context", _preload_chart_bundle)
     app.connect("html-page-context", _language_switch)
+    app.connect("builder-inited", _add_interface_js)
+    app.add_post_transform(_glossary_order_transform())
+    app.connect("build-finished", _write_interface_js)
     app.set_translator("html", _book_translator())
     app.connect("html-page-context", _strip_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
