@@ -228,6 +228,27 @@ def test_search_finds_kazakhstan(browser, server):
         visit.close()
 
 
+def test_russian_search_reports_its_results_in_russian(browser, server):
+    """The Russian search page: results found, the summary line in Russian (Sphinx's shipped
+    catalogue leaves it empty), and the switch to the English search page in its header."""
+    visit = Visit(browser, server, "ru/search.html?q=Казахстан")
+    try:
+        visit.page.wait_for_selector("ul.search li", timeout=15000)
+        summary = visit.page.locator("#search-results p.search-summary")
+        visit.page.wait_for_function(
+            "() => document.querySelector('#search-results p.search-summary').innerText.length",
+            timeout=15000,
+        )
+        summary = summary.inner_text()
+        assert "Найдено страниц" in summary, summary
+        switch = visit.page.locator(".kb-lang-switch a")
+        assert switch.get_attribute("hreflang") == "en"
+        assert switch.get_attribute("href") == "../search.html"
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
 def test_offline_zip_draws_charts_from_disk(browser, built_copy, tmp_path):
     """`kb dist` zip, unpacked and opened with file:// (no server, no network)."""
     import zipfile

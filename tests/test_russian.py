@@ -102,3 +102,47 @@ def test_counts_agree_with_their_nouns_by_cldr_plural_rules():
     finally:
         i18n.reset()
     assert [i18n.counted(n, "{count} events") for n in (1, 2)] == ["1 event", "2 events"]
+
+
+def _visible_text(html: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "svg", "pre", "code"]):
+        tag.decompose()
+    return soup.get_text(" ")
+
+
+def test_russian_pages_use_no_comma_thousands_separator(site):
+    """A Russian reader reads `174,641` as a decimal fraction: Russian pages group thousands
+    with a (no-break) space, as Babel's ru locale does."""
+    offenders = []
+    for page in sorted((site / "ru").rglob("*.html")):
+        if "_static" in page.parts:
+            continue
+        text = _visible_text(page.read_text(encoding="utf-8"))
+        # Skip quoted English (a source's own words) and identifiers such as URLs.
+        text = re.sub(r"«[^»]*»|https?://\S+", " ", text)
+        found = re.findall(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\d,])", text)
+        if found:
+            offenders.append(f"{page.relative_to(site)}: {found[:3]}")
+    assert offenders == []
+
+
+def test_a_dashboard_row_shows_value_and_change_with_the_same_places(site):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(
+        (site / "ru/_generated/countries/kaz.html").read_text(encoding="utf-8"), "html.parser"
+    )
+    table = next(t for t in soup.select("table") if "Последнее значение" in t.get_text())
+    checked = 0
+    for row in table.select("tbody tr"):
+        cells = [c.get_text(strip=True) for c in row.select("td, th")]
+        latest, change = cells[2], cells[4]
+        if not re.fullmatch(r"[+−][\d\s\u00a0]+(,\d+)?", change):
+            continue
+        places = [len(x.split(",")[1]) if "," in x else 0 for x in (latest, change)]
+        assert places[0] == places[1], cells
+        checked += 1
+    assert checked >= 8

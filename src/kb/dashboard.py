@@ -80,7 +80,8 @@ def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str | N
             change = t("revisions, not change")
         elif not base.empty and last.year > indicators.BASELINE_YEAR:
             delta = last.value - base.iloc[0].value
-            change = f"{'+' if delta >= 0 else '−'}{display.number(abs(delta), meta.unit)}"
+            places = display.places_for(last.value, meta.unit)  # as the latest value shows
+            change = f"{'+' if delta >= 0 else '−'}{display.number(abs(delta), meta.unit, places)}"
         same_year = s[s.year == last.year]
         rank = "—"
         if len(same_year) == 5:

@@ -28,16 +28,21 @@ def site_root() -> str:
     return os.environ.get("KB_SITE_ROOT", "")
 
 
+def places_for(value, unit: str = "") -> int:
+    """Decimal places for reading `value`: none for large numbers, one for shares, two for
+    small quantities. A row that shows a value beside its change uses the value's places."""
+    v = abs(float(value))
+    if unit.startswith("%"):
+        return 1
+    return 0 if v >= 1000 else 1 if v >= 10 else 2
+
+
 def number(value, unit: str = "", digits: int | None = None) -> str:
     """A value for reading (the CSV downloads keep every digit)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "—"
     v = float(value)
-    if digits is None:
-        digits = 1 if unit.startswith("%") or abs(v) < 1000 else 0
-        if abs(v) < 10 and not unit.startswith("%"):
-            digits = 2
-    return i18n.number(v, digits)
+    return i18n.number(v, places_for(v, unit) if digits is None else digits)
 
 
 def source_link(source_ids: str, snapshot: Snapshot | None = None) -> str:
