@@ -124,7 +124,7 @@ def test_russian_pages_use_no_comma_thousands_separator(site):
         # Skip quoted English (a source's own words) and identifiers such as URLs.
         text = re.sub(r"«[^»]*»|https?://\S+", " ", text)
         # `26,007 млн` is a decimal comma (26.007 million), as Russian writes it.
-        found = re.findall(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\d,]|\s*(?:млн|млрд|тыс))", text)
+        found = re.findall(r"(?<![\w.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,]|\s*(?:млн|млрд|тыс))", text)
         if found:
             offenders.append(f"{page.relative_to(site)}: {found[:3]}")
     assert offenders == []
@@ -147,3 +147,23 @@ def test_a_dashboard_row_shows_value_and_change_with_the_same_places(site):
         assert places[0] == places[1], cells
         checked += 1
     assert checked >= 8
+
+
+def test_russian_glossary_is_in_russian_alphabetical_order(site):
+    """A reader looks up УУЗР or АБР: Russian headwords (English in brackets), Cyrillic ones
+    first in the Russian alphabet, and the same headwords in the index."""
+    from bs4 import BeautifulSoup
+
+    from kb.sphinx_ext import alphabetical_key
+
+    page = (site / "ru/reference/glossary.html").read_text(encoding="utf-8")
+    terms = [
+        dt.get_text(strip=True).rstrip("#")
+        for dt in BeautifulSoup(page, "html.parser").select("dl.glossary dt")
+    ]
+    assert {"АБР (ADB)", "УУЗР (SLM)", "НРП (NPF)", "НБДЗ (LDN)"} <= set(terms)
+    assert terms == sorted(terms, key=alphabetical_key)
+    assert terms[0].startswith("А")
+    assert sum(bool(re.match("[А-ЯЁ]", t)) for t in terms) >= 25
+    index = (site / "ru/genindex.html").read_text(encoding="utf-8")
+    assert "АБР (ADB)" in index and ">ADB<" not in index
