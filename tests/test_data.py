@@ -150,7 +150,7 @@ def test_row_with_too_few_columns(data):
     lines.append("population,KAZ,2001")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert validate(data) == [
-        f"data/observations.csv:{len(lines)}:3: 3 columns where the header has 6"
+        f"data/observations.csv:{len(lines)}:3: 3 columns where the header has 7"
     ]
 
 

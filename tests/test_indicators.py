@@ -46,7 +46,15 @@ def value(table, indicator, country, year):
 
 
 def test_table_has_the_published_columns(table):
-    assert list(table.columns) == ["indicator", "country", "year", "value", "unit", "source"]
+    assert list(table.columns) == [
+        "indicator",
+        "country",
+        "year",
+        "value",
+        "unit",
+        "source",
+        "status",
+    ]
     assert not table.duplicated(["indicator", "country", "year", "source"]).any()
 
 
@@ -134,3 +142,35 @@ def test_remembered_tables_still_record_what_each_page_reads():
     pd.testing.assert_frame_equal(first, again)
     again.loc[0, "value"] = -1.0  # callers get their own copy
     assert indicators.table(snap, ["agricultural_land_per_person_ha"]).loc[0, "value"] != -1.0
+
+
+def _projected_rows() -> list[tuple[str, str, int]]:
+    """(indicator, country, year) of every observation data/ flags as a projection."""
+    with (ROOT / "data" / "observations.csv").open(encoding="utf-8") as f:
+        return [
+            (r["indicator"], r["country"], int(r["year"]))
+            for r in csv.DictReader(f)
+            if r["status"] == "projection"
+        ]
+
+
+def test_a_projection_is_never_a_latest_value(table):
+    """WPP 2019 projects population from 2021: the book's latest population is its 2020
+    estimate, and no page table or chart (all read `table()`) holds a projected value."""
+    projected = _projected_rows()
+    assert ("population", "KAZ", 2024) in projected
+    assert "projection" not in set(table.status)
+    assert not {(r.indicator, r.country, r.year) for r in table.itertuples()} & set(projected)
+    latest = indicators.latest("population")
+    assert set(latest.year) == {2020} and set(latest.status) == {"estimate"}
+    change = indicators.change_since_baseline("population")
+    assert set(change.latest_year) == {2020}
+
+
+def test_downloads_keep_projections_marked_and_derived_values_inherit_them():
+    everything = indicators.table(load(), projections=True)
+    projected = everything[everything.status == "projection"]
+    assert {("population", "KAZ", 2024), ("population_change_pct", "KAZ", 2024)} <= {
+        (r.indicator, r.country, r.year) for r in projected.itertuples()
+    }
+    assert len(projected[projected.indicator == "population"]) == len(_projected_rows())

@@ -10,7 +10,7 @@ import dataclasses
 
 import pandas as pd
 
-from kb import charts, deps, display, i18n, indicators
+from kb import charts, deps, display, facts, i18n, indicators
 from kb.data import Snapshot, load
 from kb.i18n import t
 
@@ -44,6 +44,28 @@ TREND_CHARTS = (
 
 def _snap(snapshot: Snapshot | None) -> Snapshot:
     return snapshot or load()
+
+
+STATUS_WORDS = {
+    "estimate": "estimate",
+    "nowcast": "nowcast",
+    "reported": "reported by the country",
+}
+"""How a latest value is labelled by its observation's `status` (projections are never latest)."""
+
+
+def _what_the_value_is(source_ids: str, status: str, snap: Snapshot) -> str:
+    """Under a latest value's source: the vintage of its source(s) and what the value is."""
+    sources = snap.sources.set_index("id")
+    vintages = [
+        facts.dated_text(str(i18n.localized(sources.loc[s], "vintage")), i18n.language())
+        for s in dict.fromkeys(str(source_ids).split(";"))
+        if s in sources.index
+    ]
+    parts = [t("vintage: {vintage}", vintage="; ".join(vintages))] if vintages else []
+    if status in STATUS_WORDS:
+        parts.append(t(STATUS_WORDS[status]))
+    return f"<br><small>{display.esc(' · '.join(parts))}</small>" if parts else ""
 
 
 def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str | None = None):
@@ -95,7 +117,8 @@ def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str | N
                 t("Year"): str(int(last.year)),
                 change_col: change,
                 t("Rank of 5"): rank,
-                t("Source"): display.source_link(last.source, snap),
+                t("Source"): display.source_link(last.source, snap)
+                + _what_the_value_is(last.source, last.status, snap),
             }
         )
     frame = pd.DataFrame(rows)

@@ -20,7 +20,11 @@ BASELINE_YEAR = 2006
 no source names a CACILM baseline year, so changes are counted from the launch year. A test keeps
 this constant equal to the year in the data."""
 
-COLUMNS = ["indicator", "country", "year", "value", "unit", "source"]
+COLUMNS = ["indicator", "country", "year", "value", "unit", "source", "status"]
+
+PROJECTION = "projection"
+"""An observation's `status` for a value its publisher projects: kept in the downloads (with its
+status), never shown as an observed or latest value."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,8 @@ def _wide(series: dict[str, pd.DataFrame], ids: tuple[str, ...]) -> pd.DataFrame
     """Inputs side by side on (country, year), keeping only years where all are present."""
     out = None
     for ind in ids:
-        part = series[ind][["country", "year", "value", "source"]].rename(
-            columns={"value": ind, "source": f"{ind}__source"}
+        part = series[ind][["country", "year", "value", "source", "status"]].rename(
+            columns={"value": ind, "source": f"{ind}__source", "status": f"{ind}__status"}
         )
         out = part if out is None else out.merge(part, on=["country", "year"])
     return out
@@ -75,6 +79,12 @@ def _wide(series: dict[str, pd.DataFrame], ids: tuple[str, ...]) -> pd.DataFrame
 def _joined_sources(frame: pd.DataFrame, ids: tuple[str, ...]) -> pd.Series:
     cols = [f"{i}__source" for i in ids]
     return frame[cols].apply(lambda r: ";".join(dict.fromkeys(";".join(r).split(";"))), axis=1)
+
+
+def _derived_status(frame: pd.DataFrame, ids: tuple[str, ...]) -> pd.Series:
+    """A derived value is a projection when any of its inputs is; otherwise unflagged."""
+    cols = [f"{i}__status" for i in ids]
+    return frame[cols].eq(PROJECTION).any(axis=1).map({True: PROJECTION, False: ""})
 
 
 def _change_since_baseline(ind: str, relative: bool):
@@ -87,8 +97,15 @@ def _change_since_baseline(ind: str, relative: bool):
         if relative:
             value = value / later.base * 100
         src = later.apply(lambda r: ";".join(dict.fromkeys([r.source, r.base_source])), axis=1)
+        status = later.status.where(later.status == PROJECTION, "")
         return pd.DataFrame(
-            {"country": later.country, "year": later.year, "value": value, "source": src}
+            {
+                "country": later.country,
+                "year": later.year,
+                "value": value,
+                "source": src,
+                "status": status,
+            }
         )
 
     return compute
@@ -104,6 +121,7 @@ def _agri_land_per_person(series):
             "year": w.year,
             "value": hectares / w.population,
             "source": _joined_sources(w, ids),
+            "status": _derived_status(w, ids),
         }
     )
 
@@ -117,6 +135,7 @@ def _agri_land_km2(series):
             "year": w.year,
             "value": w.agricultural_land_pct / 100 * w.land_area_km2,
             "source": _joined_sources(w, ids),
+            "status": _derived_status(w, ids),
         }
     )
 
@@ -218,14 +237,24 @@ def _registry(snap: Snapshot) -> dict[str, Indicator]:
     return out
 
 
-def table(snapshot: Snapshot | None = None, ids: list[str] | None = None) -> pd.DataFrame:
-    """Raw and derived values (all, or the given ids): `indicator,country,year,value,unit,source`.
+def table(
+    snapshot: Snapshot | None = None,
+    ids: list[str] | None = None,
+    projections: bool = False,
+) -> pd.DataFrame:
+    """Raw and derived values (all, or the given ids):
+    `indicator,country,year,value,unit,source,status`.
 
-    Only the observations needed are read, so a page depends on just those indicators.
+    Projected values are left out unless `projections` is true (the downloads keep them, with
+    their status): a page never shows a projection as an observation. Only the observations
+    needed are read, so a page depends on just those indicators.
     """
     snap = snapshot or load()
     key = ("table", i18n.language(), None if ids is None else tuple(sorted(set(ids))))
-    return deps.remembered(snap, key, lambda: _table(snap, ids)).copy()
+    out = deps.remembered(snap, key, lambda: _table(snap, ids))
+    if not projections:
+        out = out[out.status != PROJECTION].reset_index(drop=True)
+    return out.copy()
 
 
 def _table(snap: Snapshot, ids: list[str] | None) -> pd.DataFrame:
@@ -235,7 +264,8 @@ def _table(snap: Snapshot, ids: list[str] | None) -> pd.DataFrame:
     raw_ids = {i for i in wanted if i in reg and not reg[i].derived}
     raw_ids |= {i for d in derived for i in d.inputs}
     obs = snap.observations_for(raw_ids)
-    raw = obs[["indicator", "country", "year", "value", "source"]].copy()
+    raw = obs[["indicator", "country", "year", "value", "source", "status"]].copy()
+    raw["status"] = raw.status.fillna("")
     series = {i: g.drop(columns="indicator") for i, g in raw.groupby("indicator")}
     parts = [raw[raw.indicator.isin(wanted)]]
     for d in derived:

@@ -27,8 +27,9 @@ PROJECT_COLUMNS = [
 
 
 def indicator_table(snapshot: Snapshot):
-    """Exactly what `indicators.csv` holds: every raw and derived value the book shows."""
-    return indicators.table(snapshot)
+    """Exactly what `indicators.csv` holds: every raw and derived value, projections included
+    and marked as such in `status` (the book's pages leave them out)."""
+    return indicators.table(snapshot, projections=True)
 
 
 def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
@@ -63,7 +64,8 @@ def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
             "name": "indicator_values",
             "path": "indicators.csv",
             "profile": "tabular-data-resource",
-            "description": "Every raw and derived indicator value shown in the book.",
+            "description": "Every raw and derived indicator value: those the book shows, and "
+            "projections (status 'projection'), which the book does not show as observations.",
             "schema": {
                 "fields": [
                     {"name": "indicator", "type": "string"},
@@ -75,6 +77,13 @@ def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
                         "name": "source",
                         "type": "string",
                         "description": "source ids from sources.csv, ';'-separated for derived values",
+                    },
+                    {
+                        "name": "status",
+                        "type": "string",
+                        "description": "estimate, projection, nowcast or reported (by the country), "
+                        "as the publisher flags it; empty where it flags nothing; a derived value "
+                        "is a projection when one of its inputs is",
                     },
                 ]
             },
