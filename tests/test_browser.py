@@ -127,9 +127,26 @@ DRAWN = (
 )
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+"""The screen the book is checked on: a common phone, 390 CSS pixels wide."""
+
+TOO_WIDE = """() => {
+  const width = document.documentElement.clientWidth;
+  const frames = '.kb-table-wrap, .output_html, .text_html, pre, .highlight, '
+    + '.bd-sidebar-primary, .bd-sidebar-secondary';
+  return [...document.querySelectorAll('.bd-main *')]
+    .filter(e => !e.closest(frames) && getComputedStyle(e).position !== 'fixed')
+    .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > width + 1; })
+    .slice(0, 3).map(e => e.tagName.toLowerCase() + '.' + (e.getAttribute('class') || ''));
+}"""
+"""Elements that stick out of a phone's screen (clipped or scrolling the page), outside the
+frames that scroll on purpose (wide tables, code)."""
+
+
 async def _check_page(browser, base: str, path: str) -> list[str]:
-    """Load one page in its own context; everything that is wrong with it, as lines."""
-    context = await browser.new_context()
+    """Load one page in its own context, on a phone-sized screen; everything that is wrong with
+    it, as lines."""
+    context = await browser.new_context(**PHONE)
     offsite: list[str] = []
     errors: list[str] = []
 
@@ -153,7 +170,9 @@ async def _check_page(browser, base: str, path: str) -> list[str]:
         drawn = await page.locator(".vega-embed svg, .vega-embed canvas").count()
         if drawn != charts:
             problems.append(f"{path}: {drawn} of {charts} charts drawn")
-    await page.wait_for_load_state("networkidle")
+    await page.wait_for_load_state("networkidle")  # and any redirect (index.html) followed
+    if wide := await page.evaluate(TOO_WIDE):
+        problems.append(f"{path}: wider than a 390 px screen: {wide}")
     if errors:  # judged before axe runs: axe re-reads @import-ed style sheets on its own
         problems.append(f"{path}: console errors {errors[:2]}")
     await page.add_script_tag(path=str(AXE))
@@ -183,18 +202,28 @@ def _check_all_pages(base: str, paths: list[str], at_once: int = 3) -> list[str]
             await browser.close()
         return [line for lines in found for line in lines]
 
-    result: list = []
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["problems"] = asyncio.run(main())
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+
     # Playwright's sync API owns this thread's event loop (the module's `browser`), so the async
     # check runs on a thread of its own.
-    worker = threading.Thread(target=lambda: result.append(asyncio.run(main())))
+    worker = threading.Thread(target=run)
     worker.start()
     worker.join()
-    return result[0]
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["problems"]
 
 
 def test_every_page_is_clean_offline_and_accessible(server, site):
-    """One visit per page of both editions: no console error, no request to another host, every
-    chart drawn, and no serious or critical axe-core finding (WCAG 2 A/AA, best practices)."""
+    """One visit per page of both editions, on a 390 px phone screen: no console error, no
+    request to another host, every chart drawn and fitting the screen, nothing wider than the
+    screen, and no serious or critical axe-core finding (WCAG 2 A/AA, best practices)."""
     assert AXE.exists(), "run `npm ci` (make test does) to install axe-core"
     paths = pages(site)
     assert len(paths) > 60

@@ -126,8 +126,11 @@ def sources_table(snapshot: Snapshot | None = None, ids: list[str] | None = None
         )
     )
     return display.HTML(
-        f'<div class="kb-table-wrap"><table class="kb-table kb-sources"><thead>'
-        f"<tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        display.table_frame(
+            f'<table class="kb-table kb-sources"><thead>'
+            f"<tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>",
+            t("Data sources"),
+        )
     )
 
 

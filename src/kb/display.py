@@ -74,9 +74,19 @@ def table(
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     return HTML(
-        f'<div class="kb-table-wrap"><table class="kb-table">{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        table_frame(
+            f'<table class="kb-table">{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>",
+            caption,
+        )
     )
+
+
+def table_frame(table_html: str, label: str = "") -> str:
+    """The frame a table scrolls in on a narrow screen: keyboard users can focus and scroll it
+    too (a named region, in the tab order)."""
+    name = esc(label or i18n.t("Table"))
+    return f'<div class="kb-table-wrap" tabindex="0" role="region" aria-label="{name}">{table_html}</div>'
 
 
 def note(text: str, kind: str = "note") -> HTML:

@@ -205,6 +205,8 @@ RU: dict[str, str] = {
     "Title and note": "Название и примечание",
     "Exercise {number}": "Упражнение {number}",
     "vintage: {vintage}": "выпуск: {vintage}",
+    "Table": "Таблица",
+    "Data sources": "Источники данных",
     "estimate": "оценка",
     "nowcast": "оперативная оценка",
     "reported by the country": "данные, представленные страной",
