@@ -57,3 +57,26 @@ def test_benefits_and_objectives_page_shows_evidence_or_says_none(site):
     assert page.count('<p class="kb-item">') == 10
     assert page.count("No indicator in the snapshot can evidence this item.") == 1  # run-off
     assert page.count('<figure class="kb-chart">') == 9
+
+
+DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)">')
+
+
+def test_every_chapter_has_a_description_in_its_language_and_a_site_icon(site):
+    """Search results and link previews show a page's own first paragraph, in the page's
+    language; the site icon exists (no `/favicon.ico` request that ends in a 404)."""
+    missing = []
+    for page in html_pages(site):
+        name = str(page.relative_to(site))
+        text = page.read_text(encoding="utf-8")
+        icon = re.search(r'<link rel="icon" href="([^"]+)"', text)
+        if not icon or not (page.parent / icon.group(1)).is_file():
+            missing.append(f"{name}: no site icon")
+        if name.endswith(("search.html", "genindex.html")) or "http-equiv" in text:
+            continue  # no prose of their own (index.html redirects)
+        found = DESCRIPTION.search(text)
+        if not found or not 40 <= len(found.group(1)) <= 170:
+            missing.append(f"{name}: description {found.group(1) if found else None!r}")
+        elif name.startswith("ru/") and not re.search("[а-яё]{4}", found.group(1)):
+            missing.append(f"{name}: description not in Russian")
+    assert missing == []

@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from kb.build.editions import EDITIONS, Edition, SphinxProcesses
-from kb.build.publish import NewSite, write_redirect
+from kb.build.publish import NewSite, redirect_html, write_redirect
 from kb.errors import KbError
 from kb.paths import Paths
 
@@ -229,8 +229,8 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
             _add_downloads_and_charts(site, snap, paths)
             for edition in editions.values():
                 _add_edition(site, edition)
-        for folder in ("", *EDITIONS):
-            write_redirect(paths, site.folder / folder)
+        for lang in ("en", *EDITIONS):
+            write_redirect(paths, site.folder / ("" if lang == "en" else lang), lang)
         site.publish()
         stamp.write_text(digest)
     return report
@@ -256,6 +256,8 @@ def _add_edition(site: NewSite, edition: Edition) -> None:
 def _site_digest(paths: Paths, editions: dict[str, str]) -> str:
     """What the published site is made of: each edition's inputs, the charts and the data."""
     h = hashlib.sha256(json.dumps(editions, sort_keys=True).encode())
+    for lang in ("en", *EDITIONS):  # the `index.html` redirects kb writes itself
+        h.update(redirect_html(paths, lang).encode())
     for f in sorted(paths.charts.glob("*")):  # written with the pages: names and sizes suffice
         h.update(f"{f.name}:{f.stat().st_size}".encode())
     for f in sorted(p for p in paths.data.rglob("*") if p.is_file()):

@@ -9,17 +9,25 @@ from pathlib import Path
 from kb.paths import Paths
 
 
-def write_redirect(paths: Paths, html: Path) -> None:
+def write_redirect(paths: Paths, html: Path, lang: str = "en") -> None:
     """`index.html` → the root page named in `_toc.yml` (works from disk too)."""
+    (html / "index.html").write_text(redirect_html(paths, lang), encoding="utf-8")
+
+
+def redirect_html(paths: Paths, lang: str = "en") -> str:
+    """The edition's `index.html`: a redirect in its language, with the site icon."""
     import yaml
+
+    from kb.build.editions import EDITION_TITLES
 
     root = yaml.safe_load(paths.toc.read_text(encoding="utf-8"))["root"]
     url = f"{root}.html"
-    (html / "index.html").write_text(
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Refresh" content="0; url={url}"><title>CACILM Knowledge Base</title>'
-        f'</head><body><p><a href="{url}">CACILM Knowledge Base</a></p></body></html>\n',
-        encoding="utf-8",
+    title = EDITION_TITLES.get(lang, "CACILM Knowledge Base")
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Refresh" content="0; url={url}"><title>{title}</title>'
+        f'<link rel="icon" href="_static/favicon.svg">'
+        f'</head><body><p><a href="{url}">{title}</a></p></body></html>\n'
     )
 
 

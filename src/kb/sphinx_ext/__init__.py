@@ -146,6 +146,46 @@ def _write_interface_js(app, exception) -> None:
         target.write_text(text, encoding="utf-8")
 
 
+DESCRIPTION_LENGTH = 160
+"""Search engines show about this many characters of a page's description."""
+
+
+def page_description(doctree) -> str:
+    """The page's first paragraph of prose, shortened at a word to about 160 characters."""
+    from docutils import nodes
+
+    for paragraph in doctree.findall(nodes.paragraph):
+        if any(
+            isinstance(a, (nodes.Admonition, nodes.table, nodes.figure))
+            for a in _ancestors(paragraph)
+        ):
+            continue
+        text = " ".join(paragraph.astext().split())
+        if len(text) < 40:
+            continue
+        if len(text) > DESCRIPTION_LENGTH:
+            text = text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        return text
+    return ""
+
+
+def _ancestors(node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
+def _meta_description(app, pagename, templatename, context, doctree) -> None:
+    """`<meta name="description">` from the page's own first paragraph (search results and
+    link previews show it)."""
+    import html
+
+    text = page_description(doctree) if doctree is not None else ""
+    if text:
+        tag = f'<meta name="description" content="{html.escape(text, quote=True)}">'
+        context["metatags"] = (context.get("metatags") or "") + tag
+
+
 def _preload_chart_bundle(app, pagename, templatename, context, doctree) -> None:
     """On pages with charts, fetch the chart bundle while the page is still being parsed."""
     if 'class="kb-chart"' not in (context.get("body") or ""):
@@ -258,6 +298,7 @@ def setup(app):
     _register_citation_plugins()
     app.connect("builder-inited", _wait_for_go, priority=900)
     app.connect("html-page-context", _preload_chart_bundle)
+    app.connect("html-page-context", _meta_description)
     app.connect("html-page-context", _language_switch)
     app.connect("builder-inited", _add_interface_js)
     app.add_post_transform(_glossary_order_transform())
