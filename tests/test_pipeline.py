@@ -91,8 +91,9 @@ def test_every_chart_has_credits_and_downloads(site):
 
 
 def test_published_indicators_equal_the_registry(built_project, site):
-    published = pd.read_csv(site / "data" / "indicators.csv")
-    expected = indicators.table(load(built_project / "data"))
+    published = pd.read_csv(site / "data" / "indicators.csv", keep_default_na=False)
+    expected = indicators.table(load(built_project / "data"), projections=True)
+    assert set(published.status) == {"", "estimate", "projection", "reported"}
     pd.testing.assert_frame_equal(published, expected, check_dtype=False)
     known = set(load(built_project / "data").sources.id)
     assert all(set(s.split(";")) <= known for s in published.source)
