@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 KB     := $(BIN)/kb
 NODE_STAMP := node_modules/.installed
 
-.PHONY: book test serve clean dist bench validate lint lock
+.PHONY: book test serve clean dist bench validate lint lock update
 
 book: $(STAMP)
 	@$(KB) build
@@ -28,6 +28,10 @@ dist: $(STAMP)
 
 validate: $(STAMP)
 	@$(KB) validate
+
+# Refresh data/ from the publishers' APIs (needs the internet); review _build/update-report.md.
+update: $(STAMP)
+	@$(KB) update
 
 lint: $(STAMP)
 	@$(BIN)/ruff check src tests

@@ -194,6 +194,35 @@ def i18n(action: str = typer.Argument("check", help="check | update")) -> None:
 
 
 @app.command()
+@_friendly
+def update(
+    sources: list[str] = typer.Argument(  # noqa: B008 (typer's documented style)
+        None, help="Publishers (worldbank), indicator ids or series codes; default: all."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report the changes, write nothing."),
+) -> None:
+    """Fetch the indicators from their publishers' APIs into data/, and report what changed."""
+    from kb.build.buildlock import exclusive
+    from kb.update import update as run_update
+
+    paths = Paths.here()
+    with exclusive(paths, "update"):
+        changes = run_update(paths, sources or None, dry_run=dry_run)
+    for indicator, country, added, withdrawn, revised in changes.by_series():
+        typer.echo(
+            f"  {indicator:34} {country}  +{added} added  -{withdrawn} withdrawn  "
+            f"~{revised} revised"
+        )
+    for ind, country, year, old, new in changes.largest_revisions()[:10]:
+        typer.echo(f"  revised {ind} {country} {year}: {old:g} → {new:g}")
+    verb = "would change" if dry_run else "changed"
+    report = (paths.build / "update-report.md").relative_to(paths.root)
+    typer.echo(f"data/ {verb}: {changes.summary()}; review: {report}")
+    if not dry_run and changes.any:
+        typer.echo("next: `make book`, then review and commit data/")
+
+
+@app.command()
 def bench(
     pages_only: bool = typer.Option(False, help="Only page weights and chart timings."),
 ) -> None:

@@ -1,0 +1,158 @@
+"""`kb update` offline: the real wbgapi client reads recorded World Bank API responses
+(tests/fixtures/worldbank) through `responses`, which answers requests' calls; no network."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+import responses
+
+from kb.errors import KbError
+from kb.paths import Paths
+from kb.update import update
+
+from .conftest import ROOT, copy_project, run_kb, tree_digest
+
+FIXTURES = Path(__file__).parent / "fixtures" / "worldbank"
+API = r"https://api\.worldbank\.org/v2/en/"
+TODAY = dt.date(2026, 12, 3)
+WANTED = ["land_area_km2", "forest_area_pct"]
+
+
+def _series_url(code: str):
+    return re.compile(API + r"country/[A-Z;]+/indicator/" + re.escape(code) + r"\?")
+
+
+def _record(mock, **series_body):
+    mock.get(
+        re.compile(API + r"sources/2\?"), json=json.loads((FIXTURES / "source-2.json").read_text())
+    )
+    for code in ("AG.LND.TOTL.K2", "AG.LND.FRST.ZS"):
+        body = series_body.get(code.replace(".", "_"))
+        if body is None:
+            mock.get(_series_url(code), json=json.loads((FIXTURES / f"{code}.json").read_text()))
+        else:
+            mock.get(_series_url(code), **body)
+
+
+@pytest.fixture()
+def project(tmp_path) -> Paths:
+    root = copy_project(tmp_path / "project")
+    return Paths(root)
+
+
+def test_an_update_reports_added_revised_and_withdrawn_values_and_writes_them(project):
+    with responses.RequestsMock() as mock:
+        _record(mock)
+        changes = update(project, WANTED, today=TODAY, backoff=0, progress=False)
+    assert ("land_area_km2", "KAZ", 2019, 2699700.0) in changes.added
+    revised = changes.largest_revisions()
+    assert revised[0][:3] == ("forest_area_pct", "UZB", 2020)
+    assert revised[0][4] == pytest.approx(revised[0][3] + 0.5)
+    assert [w[:3] for w in changes.withdrawn] == [("forest_area_pct", "TKM", 1992)]
+    assert changes.unchanged > 250
+    observations = (project.data / "observations.csv").read_text(encoding="utf-8")
+    assert "land_area_km2,KAZ,2019,2699700,wb-wdi-ag-lnd-totl-k2,," in observations
+    assert "forest_area_pct,TKM,1992," not in observations
+    assert "wdi-opennumbers-land-area-km2" not in observations  # the mirror's rows are replaced
+    sources = (project.data / "sources.csv").read_text(encoding="utf-8")
+    row = next(line for line in sources.splitlines() if line.startswith("wb-wdi-ag-lnd-totl-k2,"))
+    assert "World Bank" in row and "AG.LND.TOTL.K2" in row and "2025-07-01" in row
+    assert "2026-12-03" in row and "api.worldbank.org/v2/country/KAZ;KGZ;TJK;TKM;UZB" in row
+    report = (project.build / "update-report.md").read_text(encoding="utf-8")
+    assert "| forest_area_pct | UZB | 2020 |" in report and "withdrawn" in report.lower()
+
+
+def test_a_dry_run_reports_and_writes_nothing(project):
+    before = tree_digest(project.data)
+    with responses.RequestsMock() as mock:
+        _record(mock)
+        changes = update(project, WANTED, dry_run=True, today=TODAY, backoff=0, progress=False)
+    assert changes.any
+    assert tree_digest(project.data) == before
+    assert "dry run" in (project.build / "update-report.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "failure, words",
+    [
+        ({"status": 503}, "Service Unavailable"),
+        ({"body": "<html>maintenance</html>"}, "JSON"),
+        ({"json": {"unexpected": "shape"}}, "malformed response"),
+    ],
+    ids=["http-error", "not-json", "malformed"],
+)
+def test_a_failed_fetch_writes_nothing_and_says_so_in_one_line(project, failure, words):
+    """The forest series fails after the land series was read: a partial failure."""
+    before = tree_digest(project.data)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        _record(mock, AG_LND_FRST_ZS=failure)
+        with pytest.raises(KbError) as caught:
+            update(project, WANTED, today=TODAY, backoff=0, progress=False)
+    (line,) = caught.value.lines
+    assert "AG.LND.FRST.ZS" in line and words in line and "nothing was written" in line
+    assert tree_digest(project.data) == before
+
+
+def test_an_update_the_schema_refuses_writes_nothing(project):
+    """A value the snapshot's rules refuse (a share above 100 %) stops the update."""
+    body = json.loads((FIXTURES / "AG.LND.FRST.ZS.json").read_text())
+    body[1][0]["value"] = 140.0
+    before = tree_digest(project.data)
+    with responses.RequestsMock() as mock:
+        _record(mock, AG_LND_FRST_ZS={"json": body})
+        with pytest.raises(KbError) as caught:
+            update(project, WANTED, today=TODAY, backoff=0, progress=False)
+    assert any(
+        "data/observations.csv:" in line and "above the maximum" in line
+        for line in caught.value.lines
+    )
+    assert tree_digest(project.data) == before
+
+
+def test_an_unknown_source_name_is_one_line():
+    with pytest.raises(KbError, match="unknown source 'wdi-land'"):
+        update(Paths(ROOT), ["wdi-land"], progress=False)
+
+
+def test_the_updated_snapshot_builds_and_shows_the_new_values(built_copy):
+    """After `kb update`, `make book` shows the revised value: pages and downloads, no stale
+    file."""
+    paths = Paths(built_copy)
+    with responses.RequestsMock() as mock:
+        _record(mock)
+        update(paths, WANTED, today=TODAY, backoff=0, progress=False)
+    result = run_kb(built_copy, "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = built_copy / "_build" / "html"
+    published = (site / "data" / "indicators.csv").read_text(encoding="utf-8")
+    assert "land_area_km2,KAZ,2019,2699700.0,km²,wb-wdi-ag-lnd-totl-k2," in published
+    sources_page = (site / "_generated/reference/sources.html").read_text(encoding="utf-8")
+    assert 'id="src-wb-wdi-ag-lnd-frst-zs"' in sources_page
+    catalogue = (site / "_generated/indicators/catalogue.html").read_text(encoding="utf-8")
+    assert "wb-wdi-ag-lnd-frst-zs" in catalogue
+
+
+def test_kb_update_dry_run_prints_the_change_report(project, monkeypatch):
+    from typer.testing import CliRunner
+
+    from kb.build.cli import app
+
+    monkeypatch.setenv("KB_ROOT", str(project.root))
+    before = tree_digest(project.data)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        _record(mock)
+        result = CliRunner().invoke(app, ["update", "worldbank", "--dry-run"])
+    assert result.exit_code == 1  # the other WDI series have no recorded response …
+    assert "nothing was written" in result.output  # … so nothing is written, in one line
+    with responses.RequestsMock() as mock:
+        _record(mock)
+        result = CliRunner().invoke(app, ["update", *WANTED, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "revised forest_area_pct UZB 2020" in result.output
+    assert "data/ would change: 5 added, 1 withdrawn, 1 revised" in result.output
+    assert tree_digest(project.data) == before
