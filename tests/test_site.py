@@ -80,3 +80,13 @@ def test_every_chapter_has_a_description_in_its_language_and_a_site_icon(site):
         elif name.startswith("ru/") and not re.search("[а-яё]{4}", found.group(1)):
             missing.append(f"{name}: description not in Russian")
     assert missing == []
+
+
+def test_only_the_search_page_loads_the_search_index(site):
+    """The index (100 KB and growing with the book) blocks rendering where it is loaded."""
+    loading = sorted(
+        str(p.relative_to(site))
+        for p in html_pages(site)
+        if re.search(r'<script[^>]+src="[^"]*searchindex\.js"', p.read_text(encoding="utf-8"))
+    )
+    assert loading == ["ru/search.html", "search.html"]
