@@ -90,3 +90,19 @@ def test_only_the_search_page_loads_the_search_index(site):
         if re.search(r'<script[^>]+src="[^"]*searchindex\.js"', p.read_text(encoding="utf-8"))
     )
     assert loading == ["ru/search.html", "search.html"]
+
+
+def test_both_editions_share_one_chart_bundle_and_one_set_of_notebooks(site):
+    """A reader switching language does not download the 900 KB chart bundle again."""
+    assert (site / "vendor" / "vega-bundle.js").is_file()
+    assert not (site / "ru" / "vendor").exists()
+    assert not list((site / "ru").glob("workshops/*.ipynb"))
+    page = site / "ru" / "_generated" / "countries" / "kaz.html"
+    link = re.search(
+        r'<link rel="preload" href="([^"]+)"[^>]*id="kb-chart-bundle"', page.read_text()
+    )
+    bundle = (site / "vendor" / "vega-bundle.js").resolve()
+    assert link and (page.parent / link.group(1)).resolve() == bundle
+    agenda = (site / "ru" / "_generated" / "workshops" / "agenda.html").read_text(encoding="utf-8")
+    for href in re.findall(r'href="([^"]+-ru\.ipynb)"', agenda):
+        assert (site / "ru" / "_generated" / "workshops" / href).resolve().is_file(), href

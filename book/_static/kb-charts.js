@@ -1,11 +1,14 @@
 /* CACILM KB: draw the book's charts with the vendored vega bundle; no other host is contacted.
  * Each chart is a <figure class="kb-chart"> holding its Vega-Lite spec as inert JSON. The bundle
  * (vega + vega-lite + vega-embed, built by vl-convert) is loaded once, only on pages with charts,
- * from the site's own vendor/ folder, so the site works from a static server or from disk. */
+ * from the site's own vendor/ folder (one for both editions), so the site works from a static
+ * server or from disk. */
 (function () {
   "use strict";
   var script = document.currentScript;
-  var bundleUrl = new URL("../vendor/vega-bundle.js", script.src).href;
+  // The page's preload link names the site's one bundle (shared by both editions).
+  var preload = document.getElementById("kb-chart-bundle");
+  var bundleUrl = preload ? preload.href : new URL("../vendor/vega-bundle.js", script.src).href;
 
   function draw() {
     var figures = document.querySelectorAll("figure.kb-chart");

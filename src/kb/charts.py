@@ -113,7 +113,9 @@ def _charts_root() -> str:
     Every edition links to the one `charts/` folder at the top of the site (set by `kb execute`),
     so the Russian edition does not carry a second copy of the downloads.
     """
-    return os.environ.get("KB_CHARTS_ROOT", os.environ.get("KB_SITE_ROOT", ""))
+    from kb import display
+
+    return display.shared_root()
 
 
 def _downloads_dir() -> Path:

@@ -24,6 +24,12 @@ def esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+def shared_root() -> str:
+    """Relative path from the page being executed to the top of the site, where the files both
+    editions share live (`charts/`, `vendor/`, `workshops/`); set by `kb execute`."""
+    return os.environ.get("KB_CHARTS_ROOT", site_root())
+
+
 def site_root() -> str:
     return os.environ.get("KB_SITE_ROOT", "")
 

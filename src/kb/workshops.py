@@ -126,7 +126,7 @@ def notebook_name(slug: str, kind: str, lang: str) -> str:
 
 
 def downloads_table(paths: Paths | None = None):
-    root = display.site_root()
+    root = display.shared_root()  # one copy of the notebooks, at the top of the site
     lang = i18n.language()
     rows = []
     for m in modules(paths):

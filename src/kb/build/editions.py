@@ -134,6 +134,7 @@ def edition_config(paths: Paths, lang: str) -> Path:
     )
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["language"] = lang
+    sphinx_config["html_extra_path"] = []  # published once, by the English edition
     # Relative to the edition's source folder, so the configuration does not depend on where
     # the project lives (a moved copy must not rebuild).
     source = paths.edition(lang) / "book"
@@ -168,9 +169,11 @@ def edition_toc(paths: Paths, lang: str) -> Path:
     return target
 
 
-MIRROR_SKIPS = ("_generated", "templates", "_charts", "references.bib")
+MIRROR_SKIPS = ("_generated", "templates", "_charts", "_extra", "references.bib")
 """Not mirrored into a translation's source: its own pages go to its `_generated/`; chart
-downloads are not read by Sphinx (every edition links to the site's one `charts/` folder); its
+downloads are not read by Sphinx (every edition links to the site's one `charts/` folder), nor
+are the chart bundle and workshop notebooks of `_extra/` (the English edition publishes them once
+at the site root, where every edition links: a reader's browser caches one bundle); its
 bibliography is written in its language by `kb.build.pipeline.prepare_assets`."""
 
 
@@ -217,12 +220,6 @@ class Edition:
             config = edition_config(self.paths, self.lang)
             self._sources = (source, config, edition_toc(self.paths, self.lang))
         return self._sources
-
-    def resync(self, folder: Path) -> None:
-        """Mirror `folder` (inside book/) again into a translation's copy of the book: for files
-        written after the copy was made (the chart bundle, written beside the pages)."""
-        if self.lang != "en" and self._sources is not None:
-            sync_tree(folder, self._sources[0] / folder.relative_to(self.paths.book), skip=())
 
     def inputs_hash(self) -> str:
         """Hash of everything this Sphinx build reads."""

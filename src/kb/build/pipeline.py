@@ -145,10 +145,9 @@ def build(paths: Paths | None = None, force: bool = False, progress: bool = True
     ):
 
         def build_edition(lang: str) -> str:
-            with bundle_lock:  # Sphinx copies the bundle into the site: wait for it
-                if chart_bundle.wait():
-                    for edition in editions.values():  # translations' copies of book/ too
-                        edition.resync(paths.vendor)
+            if lang == "en":  # its Sphinx copies the bundle into the site: wait for it
+                with bundle_lock:
+                    chart_bundle.wait()
             return editions[lang].finish()
 
         def finish_sphinx(lang: str) -> None:

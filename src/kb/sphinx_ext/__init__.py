@@ -187,12 +187,15 @@ def _meta_description(app, pagename, templatename, context, doctree) -> None:
 
 
 def _preload_chart_bundle(app, pagename, templatename, context, doctree) -> None:
-    """On pages with charts, fetch the chart bundle while the page is still being parsed."""
+    """On pages with charts, fetch the chart bundle while the page is still being parsed.
+
+    Both editions load the one bundle at the site root (a translation lives one folder down), so
+    a reader's browser fetches it once; `kb-charts.js` takes its address from this link."""
     if 'class="kb-chart"' not in (context.get("body") or ""):
         return
-    href = "../" * pagename.count("/") + "vendor/vega-bundle.js"
+    up = "../" * pagename.count("/") + ("" if (app.config.language or "en") == "en" else "../")
     context["metatags"] = (context.get("metatags") or "") + (
-        f'<link rel="preload" href="{href}" as="script">'
+        f'<link rel="preload" href="{up}vendor/vega-bundle.js" as="script" id="kb-chart-bundle">'
     )
 
 
