@@ -313,3 +313,32 @@ def test_offline_zip_draws_charts_from_disk(browser, built_copy, tmp_path):
     assert p.locator(".vega-embed svg").count() >= 6
     assert errors == [] and offsite == []
     context.close()
+
+
+A4_CONTENT_PX = 718
+"""A4 paper less the 12 mm print margins, in CSS pixels (96 per inch)."""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "_generated/countries/kaz.html",
+        "ru/_generated/countries/kaz.html",
+        "_generated/projects/catalogue.html",
+        "ru/_generated/reference/sources.html",
+    ],
+)
+def test_printed_tables_fit_the_paper(browser, server, path):
+    """Printing a page keeps every column of its tables on the paper (nothing scrolls there)."""
+    visit = Visit(browser, server, path)
+    try:
+        visit.page.emulate_media(media="print")
+        visit.page.set_viewport_size({"width": A4_CONTENT_PX, "height": 1000})
+        wide = visit.page.evaluate(
+            "() => [...document.querySelectorAll('table')].filter(t => "
+            "t.getBoundingClientRect().right > document.documentElement.clientWidth + 1).length"
+        )
+        assert wide == 0
+        assert visit.page.locator("table").count() >= 1
+    finally:
+        visit.close()

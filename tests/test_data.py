@@ -207,3 +207,19 @@ def test_cli_reports_bad_data_without_traceback(tmp_path):
     assert result.returncode == 1
     assert f"data/observations.csv:{line}:value: 'abc' is not a number" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_country_is_found_by_code_or_name_and_a_typo_is_an_error():
+    """Workshop participants type `kgz` or `Kyrgyzstan`: both mean KGZ; a typo stops with the
+    five codes, instead of a page that says "not reported" everywhere and "0 projects"."""
+    from kb import projects
+    from kb.errors import KbError
+
+    snap = load()
+    for text in ("KGZ", "kgz", "Kyrgyzstan", "Kyrgyz Republic", "Кыргызстан"):
+        assert snap.country_code(text) == "KGZ"
+    with pytest.raises(KbError, match=r"unknown country 'Kyrgyzia'; use one of KAZ"):
+        snap.country_code("Kyrgyzia")
+    with pytest.raises(KbError, match="unknown country 'kgzz'"):
+        projects.table(snap, country="kgzz")
+    assert "prj-" in projects.table(snap, country="kgz").data

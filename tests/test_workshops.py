@@ -100,3 +100,17 @@ def test_solutions_show_their_code_and_a_skipped_cell_says_why(site):
     papermill_solution = next(s for s in solutions if "execute_notebook" in s)
     assert "without running it" in papermill_solution
     assert "cell_output" not in papermill_solution  # shown, not run, by the build
+
+
+def test_notebooks_show_plain_markdown_and_their_links_resolve_in_the_site(site):
+    """JupyterLab shows no MyST syntax (`:class: tip`), and a link in a notebook opened from the
+    site's `workshops/` folder (or the offline zip) reaches its page."""
+    checked = 0
+    for path in sorted((site / "workshops").glob("m*-*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+        assert "```{" not in text and ":class:" not in text, path.name
+        for target in re.findall(r"\]\(((?!https?:)[^)#\s]+)", text):
+            assert (path.parent / target).resolve().is_file(), f"{path.name}: {target}"
+            checked += 1
+    assert checked >= 12

@@ -71,6 +71,7 @@ def _what_the_value_is(source_ids: str, status: str, snap: Snapshot) -> str:
 def country_dashboard(iso3: str, snapshot: Snapshot | None = None, lang: str | None = None):
     """Latest value, year, change since the baseline and rank among the five, per indicator."""
     snap = _snap(snapshot)
+    iso3 = snap.country_code(iso3)
     reg = indicators.registry(snap)
     shown = [i for i in DASHBOARD if i in reg]
     table = indicators.table(snap, shown)
@@ -141,6 +142,7 @@ def trend_figure(
     base = deps.remembered(snap, key, lambda: _trend_figure(indicator, snap, lang))
     if base is None or not highlight:
         return base
+    highlight = snap.country_code(highlight)
     name = snap.country_name(highlight, lang)
     # An explicit channel object: a plain condition dict makes Altair search its schema for the
     # matching class, ~5 ms per chart (measured), six charts on every country page.

@@ -65,6 +65,18 @@ class Snapshot:
         frame = object.__getattribute__(self, "observations")
         return frame[frame.indicator.isin(indicators)].copy()
 
+    def country_code(self, text: str) -> str:
+        """The ISO3 code a reader means: `KGZ`, `kgz`, `Kyrgyzstan`, `Kyrgyz Republic` or
+        `Кыргызстан` all give `KGZ`; anything else is an error naming the five (never a page
+        that silently says "not reported" everywhere)."""
+        wanted = " ".join(str(text).split()).casefold()
+        for row in self.countries.itertuples(index=False):
+            names = (row.iso3, row.name_en, row.name_ru, row.short_en, row.short_ru)
+            if wanted in {str(n).casefold() for n in names}:
+                return row.iso3
+        known = ", ".join(f"{r.iso3} ({r.short_en})" for r in self.countries.itertuples())
+        raise KbError(f"unknown country {text!r}; use one of {known}")
+
     def country_name(self, iso3: str, lang: str | None = None, form: str = "short") -> str:
         """The country's name in `lang` (default: the page's language): its short form, as
         charts and tables show all five alike, or (`form="full"`) the name titles use."""

@@ -301,7 +301,7 @@ def _timeline(snap: Snapshot, country: str | None) -> pd.DataFrame:
 def timeline_table(snapshot: Snapshot | None = None, country: str | None = None):
     """Dated events, each with its source: the programme's (no country) or one country's."""
     snap = snapshot or load()
-    tl = _timeline(snap, country)
+    tl = _timeline(snap, None if country is None else snap.country_code(country))
     if tl.empty:
         return display.note(t("No dated event in the snapshot concerns this country."))
     shown = pd.DataFrame(

@@ -89,6 +89,7 @@ def table(
     snap = snapshot or load()
     f = frame(snap)
     if country:
+        country = snap.country_code(country)
         f = f[f.country_list.apply(lambda cs: country in cs)]
     if phase:
         f = f[f.phase == phase]

@@ -187,9 +187,35 @@ _EXERCISE_START = re.compile(r"```\{exercise-start\}\s*\n(?::[^\n]*\n)*```")
 _EXERCISE_END = re.compile(r"```\{exercise-end\}\s*```")
 
 
+_ADMONITION = re.compile(r"```\{admonition\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)\n```", re.S)
+_LINK = re.compile(r"\]\((?P<target>(?!https?:|#)[^)\s]+\.(?:md|ipynb))(?P<anchor>#[^)]*)?\)")
+PAGE_FOLDER = "_generated/workshops"
+"""Where the module pages are in an edition; their links are written relative to it."""
+
+
+def _as_blockquote(match: re.Match) -> str:
+    """A MyST admonition as Markdown that JupyterLab shows: a quoted block with a bold title."""
+    body = [line for line in match.group("body").splitlines() if not line.startswith(":")]
+    lines = [f"**{match.group('title').strip()}**", "", *body]
+    return "\n".join("> " + line if line else ">" for line in lines)
+
+
+def _site_link(match: re.Match, lang: str) -> str:
+    """A link from a module page, rewritten for its notebook in the site's `workshops/` folder:
+    pages are `.html` there, and a Russian notebook links to the Russian edition."""
+    import posixpath
+
+    edition = "" if lang == "en" else f"{lang}/"
+    target = posixpath.normpath(posixpath.join(edition + PAGE_FOLDER, match.group("target")))
+    target = target.rsplit(".", 1)[0] + ".html"
+    return f"]({posixpath.relpath(target, DOWNLOADS)}{match.group('anchor') or ''})"
+
+
 def plain_notebook(nb):
-    """Replace the book's exercise/solution directives by headings Jupyter shows as text (in
-    the language `kb.i18n` is set to)."""
+    """Replace the book's directives by Markdown Jupyter shows (exercise and solution headings,
+    admonitions as quoted blocks) and point its links at the site's pages, in the language
+    `kb.i18n` is set to."""
+    lang = i18n.language()
     number = 0
     for cell in nb.cells:
         if cell.cell_type != "markdown":
@@ -205,6 +231,8 @@ def plain_notebook(nb):
         text = _EXERCISE_END.sub("", text)
         text = _START.sub("**" + t("Solution") + "**", text)
         text = _END.sub("", text)
+        text = _ADMONITION.sub(_as_blockquote, text)
+        text = _LINK.sub(lambda m: _site_link(m, lang), text)
         cell.source = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     nb.cells = [c for c in nb.cells if c.cell_type != "markdown" or c.source.strip()]
     return nb
