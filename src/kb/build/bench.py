@@ -4,7 +4,8 @@ Runs on a temporary copy of the project so the author's `_build` is untouched. B
 each the median of three runs: clean build (after `kb clean`); no-op rebuild; rebuild after
 editing one observation of one country; and, once, the same notebooks built by stock
 `jupyter-book build` with `execute_notebooks: force` (serial, one fresh kernel per notebook). Page figures: HTML weight of every page, and the time until the first
-chart is drawn in headless Chromium from a local server, with a cold and a warm cache.
+chart is drawn in headless Chromium from a local server, with a cold and a warm cache; and
+Lighthouse's mobile scores of four pages, served gzip-compressed.
 """
 
 from __future__ import annotations
@@ -198,6 +199,94 @@ def page_figures(site: Path) -> tuple[list[tuple[str, int]], list[tuple[str, flo
     return weights, timings
 
 
+LIGHTHOUSE_PAGES = (
+    "_generated/home.html",
+    "_generated/countries/kaz.html",
+    "_generated/indicators/catalogue.html",
+    "ru/_generated/countries/kaz.html",
+)
+"""The pages Lighthouse scores: home, a country page, the indicator catalogue, a Russian page."""
+
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+
+
+class _Gzipped(http.server.SimpleHTTPRequestHandler):
+    """A static server that compresses text as any static host does (Lighthouse judges what a
+    reader downloads)."""
+
+    def log_message(self, *args):
+        pass
+
+    def send_head(self):
+        import gzip
+        import io
+
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        kind = self.guess_type(str(path))
+        textual = any(t in kind for t in ("text", "javascript", "json", "svg", "xml"))
+        if not path.is_file() or not textual:
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), 6)
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def lighthouse_figures(site: Path, root: Path) -> list[tuple[str, dict, str, float]]:
+    """Lighthouse (the npm package, mobile preset with its simulated slow 4G) on Debian's
+    Chromium: category scores, first contentful paint and bytes transferred per page."""
+    import json
+
+    exe = root / "node_modules" / ".bin" / "lighthouse"
+    if not exe.exists():
+        return []
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Gzipped, directory=str(site))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    flags = "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+    flags += "--disable-component-update --no-first-run"
+    rows = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for page in LIGHTHOUSE_PAGES:
+                report = Path(tmp) / "report.json"
+                subprocess.run(
+                    [
+                        str(exe),
+                        f"http://127.0.0.1:{httpd.server_address[1]}/{page}",
+                        f"--chrome-flags={flags}",
+                        f"--only-categories={','.join(CATEGORIES)}",
+                        "--output=json",
+                        f"--output-path={report}",
+                        "--quiet",
+                    ],
+                    env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"},
+                    check=True,
+                    capture_output=True,
+                    timeout=300,
+                )
+                result = json.loads(report.read_text(encoding="utf-8"))
+                scores = {c: round(result["categories"][c]["score"] * 100) for c in CATEGORIES}
+                audits = result["audits"]
+                rows.append(
+                    (
+                        page,
+                        scores,
+                        audits["first-contentful-paint"]["displayValue"],
+                        audits["total-byte-weight"]["numericValue"] / 1024,
+                    )
+                )
+    finally:
+        httpd.shutdown()
+    return rows
+
+
 def run(pages_only: bool = False) -> None:
     paths = Paths.here()
     if not pages_only:
@@ -236,3 +325,14 @@ def run(pages_only: bool = False) -> None:
     for name, cold, warm in timings:
         print(f"  {cold:5.2f} s / {warm:5.2f} s  {name}")
     print(f"slowest cold: {max(t[1] for t in timings):.2f} s (target ≤ 1 s)")
+    scored = lighthouse_figures(paths.html, paths.root)
+    if not scored:
+        print("\n(Lighthouse not installed: `npm ci`, which `make test` runs)")
+        return
+    print("\nLighthouse, mobile preset (simulated slow 4G), site served gzip-compressed")
+    print(f"  {'perf':>4} {'a11y':>4} {'best':>4} {'seo':>4}  {'first paint':>11} {'KiB':>6}  page")
+    for page, s, fcp, kib in scored:
+        print(
+            f"  {s['performance']:4} {s['accessibility']:4} {s['best-practices']:4} "
+            f"{s['seo']:4}  {fcp:>11} {kib:6.0f}  {page}"
+        )
