@@ -114,3 +114,18 @@ def test_notebooks_show_plain_markdown_and_their_links_resolve_in_the_site(site)
             assert (path.parent / target).resolve().is_file(), f"{path.name}: {target}"
             checked += 1
     assert checked >= 12
+
+
+def test_the_day_is_a_timetable_of_contiguous_slots_with_the_modules_minutes():
+    day = workshops.day(Paths(ROOT))
+    assert str(day.start.iloc[0]) == "09:00:00"
+    assert all(a == b for a, b in zip(day.end.iloc[:-1], day.start.iloc[1:], strict=True))
+    modules = {m.number: m.total_minutes for m in workshops.modules(Paths(ROOT))}
+    shown = day[day.kind == "module"]
+    assert dict(zip(shown.module.astype(int), shown.minutes, strict=True)) == modules
+    assert {"break"} <= set(day.kind) and len(day) >= len(modules) + 4  # set-up, welcome, breaks
+
+
+def test_the_russian_agenda_shows_the_day_in_russian(site):
+    page = (site / "ru/_generated/workshops/agenda.html").read_text(encoding="utf-8")
+    assert "Расписание дня" in page and "09:00–09:30" in page and "Обед" in page

@@ -83,6 +83,75 @@ def duration(minutes: int) -> str:
     return format_list(parts, style="unit-short", locale=lang)
 
 
+AGENDA = "workshop_agenda.md"
+"""The agenda template: its `kb_day` front matter lists the day's slots around the modules."""
+
+
+def day(paths: Paths | None = None) -> pd.DataFrame:
+    """The day's timetable: each slot (set-up, welcome, module, break, wrap-up) with its start
+    and end time and minutes, modules taking their minutes from their own templates."""
+    import datetime as dt
+
+    import yaml
+
+    from kb import deps
+
+    paths = paths or Paths.here()
+    deps.uses(f"template:{AGENDA}")
+    text = (paths.templates / AGENDA).read_text(encoding="utf-8")
+    plan = yaml.safe_load(text.split("---", 2)[1])["kb_day"]
+    by_number = {m.number: m for m in modules(paths)}
+    lang = i18n.language()
+    clock = dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(plan["start"]))
+    rows = []
+    for slot in plan["slots"]:
+        if "module" in slot:
+            m = by_number[int(slot["module"])]
+            title, minutes, kind = f"{m.number}. {m.title_in(lang)}", m.total_minutes, "module"
+        else:
+            title = slot.get("title_ru") if lang == "ru" and slot.get("title_ru") else slot["title"]
+            minutes, kind = int(slot["minutes"]), slot.get("kind", "session")
+        end = clock + dt.timedelta(minutes=minutes)
+        rows.append(
+            {
+                "start": clock.time(),
+                "end": end.time(),
+                "slot": title,
+                "minutes": minutes,
+                "kind": kind,
+                "module": slot.get("module"),
+            }
+        )
+        clock = end
+    return pd.DataFrame(rows)
+
+
+def day_table(paths: Paths | None = None):
+    """The timetable in the page's language: clock times by Babel (CLDR), modules linked."""
+    from babel.dates import format_time
+
+    frame = day(paths)
+    lang = i18n.language()
+    shown = pd.DataFrame(
+        {
+            t("Time"): [
+                f"{format_time(a, 'short', locale=lang)}–{format_time(b, 'short', locale=lang)}"
+                for a, b in zip(frame.start, frame.end, strict=True)
+            ],
+            t("Session"): [
+                f'<a href="m{int(m)}.html">{display.esc(s)}</a>'
+                if k == "module"
+                else f"<em>{display.esc(s)}</em>"
+                if k == "break"
+                else display.esc(s)
+                for s, k, m in zip(frame.slot, frame.kind, frame.module, strict=True)
+            ],
+            t("Length"): [duration(int(m)) for m in frame.minutes],
+        }
+    )
+    return display.table(shown, html_columns=(t("Session"),), numeric=(t("Length"),))
+
+
 def agenda(paths: Paths | None = None) -> pd.DataFrame:
     rows = [
         {
