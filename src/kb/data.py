@@ -41,6 +41,7 @@ class Snapshot:
     periods: pd.DataFrame
     results: pd.DataFrame
     objectives: pd.DataFrame
+    practices: pd.DataFrame
 
     def __repr__(self) -> str:
         return "<Snapshot of data/>"
@@ -277,6 +278,7 @@ def _rule_problems(data_dir: Path) -> list[str]:
             "periods",
             "results",
             "financing",
+            "practices",
         )
     }
     for name, rows in t.items():  # the Russian edition shows every text its English twin shows
@@ -308,6 +310,9 @@ def _rule_problems(data_dir: Path) -> list[str]:
     check_list("projects", "countries", countries | {"TUR"}, "country code")
     check_list("projects", "outcomes", outcomes, "outcome id (see data/outcomes.csv)", False)
     check_list("periods", "source", source_ids, "source id (see data/sources.csv)")
+    project_ids = {r.get("id") for r in t["projects"]}
+    check_list("practices", "project", project_ids, "project id (see data/projects.csv)", False)
+    check_list("practices", "outcomes", outcomes, "outcome id (see data/outcomes.csv)", False)
     event_ids = {r.get("id") for r in t["timeline"]}
     check_list("periods", "events", event_ids, "timeline event id (see data/timeline.csv)", False)
     indicator_ids = {r.get("id") for r in t["indicators"]}

@@ -55,6 +55,7 @@ SINGLE_PAGES = (
     ("financing.md", "programme/financing", "Financing"),
     ("evidence.md", "programme/evidence", "Indicators for the benefits and objectives"),
     ("projects.md", "projects/catalogue", "Projects by country"),
+    ("practices.md", "practices/catalogue", "Practices on the ground"),
     ("indicators.md", "indicators/catalogue", "Indicator catalogue"),
     ("sources.md", "reference/sources", "Data sources"),
 )

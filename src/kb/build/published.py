@@ -55,6 +55,7 @@ def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
         "timeline",
         "outcomes",
         "objectives",
+        "practices",
     ):
         csvsafe.copy_table(paths.data / f"{name}.csv", target / f"{name}.csv")
         out.append(target / f"{name}.csv")
