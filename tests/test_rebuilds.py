@@ -160,4 +160,4 @@ def test_build_code_is_not_an_input_of_pages(built_copy, tmp_path):
         [KB, "build"], cwd=built_copy, env=env, capture_output=True, text=True, timeout=900
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "0 executed, 44 unchanged" in result.stdout
+    assert re.search(r"notebooks: 0 executed, \d+ unchanged", result.stdout), result.stdout
