@@ -42,6 +42,7 @@ class Snapshot:
     results: pd.DataFrame
     objectives: pd.DataFrame
     practices: pd.DataFrame
+    commitments: pd.DataFrame
 
     def __repr__(self) -> str:
         return "<Snapshot of data/>"
@@ -279,6 +280,7 @@ def _rule_problems(data_dir: Path) -> list[str]:
             "results",
             "financing",
             "practices",
+            "commitments",
         )
     }
     for name, rows in t.items():  # the Russian edition shows every text its English twin shows

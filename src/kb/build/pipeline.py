@@ -15,6 +15,7 @@ import re
 import shutil
 import threading
 import time
+from pathlib import Path
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -253,8 +254,12 @@ def _add_edition(site: NewSite, edition: Edition) -> None:
 
 
 def _site_digest(paths: Paths, editions: dict[str, str]) -> str:
-    """What the published site is made of: each edition's inputs, the charts and the data."""
+    """What the published site is made of: each edition's inputs, the charts, the data and the
+    code that writes the downloads from it."""
+    from kb.build import published
+
     h = hashlib.sha256(json.dumps(editions, sort_keys=True).encode())
+    h.update(Path(published.__file__).read_bytes())
     for lang in ("en", *EDITIONS):  # the `index.html` redirects kb writes itself
         h.update(redirect_html(paths, lang).encode())
     for f in sorted(paths.charts.glob("*")):  # written with the pages: names and sizes suffice

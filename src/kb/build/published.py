@@ -56,6 +56,7 @@ def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
         "outcomes",
         "objectives",
         "practices",
+        "commitments",
     ):
         csvsafe.copy_table(paths.data / f"{name}.csv", target / f"{name}.csv")
         out.append(target / f"{name}.csv")

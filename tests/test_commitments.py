@@ -1,0 +1,53 @@
+"""Since CACILM: each country's LDN targets, commitments and UNCCD reports, sourced, on its page."""
+
+from __future__ import annotations
+
+import shutil
+
+from kb.data import load, validate
+
+from .conftest import ROOT
+
+
+def test_every_commitment_has_its_russian_text_and_a_source_that_resolves():
+    snap = load()
+    rows = snap.commitments
+    assert len(rows) >= 20
+    assert set(rows.country) == {"KAZ", "KGZ", "TJK", "TKM", "UZB"}
+    assert rows.source.isin(snap.sources.id).all()
+    assert rows.text_ru.str.contains("[а-яё]", regex=True).all()
+
+
+def test_a_commitment_without_russian_text_is_refused(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    path = data / "commitments.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    first = lines[1].split(",")
+    assert first[header.index("kind")] in {
+        "ldn_target",
+        "voluntary_commitment",
+        "tsp_participation",
+        "ldn_work",
+        "national_report",
+    }
+    lines[1] = (
+        lines[1]
+        .replace(",ldn_target,", ",promise,", 1)
+        .replace(",voluntary_commitment,", ",promise,", 1)
+        .replace(",national_report,", ",promise,", 1)
+        .replace(",tsp_participation,", ",promise,", 1)
+    )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = validate(data)
+    assert len(problems) == 1 and problems[0].startswith("data/commitments.csv:2:kind:")
+
+
+def test_each_country_page_says_what_it_committed_to_since_cacilm(site):
+    kgz = (site / "_generated/countries/kgz.html").read_text(encoding="utf-8")
+    assert "Since CACILM: commitments and reporting" in kgz
+    assert "LDN TSP 2.0" in kgz and "unccd-2023-ldn-tsp2-countries" in kgz
+    tjk = (site / "ru/_generated/countries/tjk.html").read_text(encoding="utf-8")
+    assert "После CACILM: обязательства и отчётность" in tjk
+    assert "национальный доклад для КБО ООН" in tjk and "2014" in tjk
