@@ -15,10 +15,10 @@ import re
 import shutil
 import threading
 import time
-from pathlib import Path
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kb.build.editions import EDITIONS, Edition, SphinxProcesses
 from kb.build.publish import NewSite, redirect_html, write_redirect
