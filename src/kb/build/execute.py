@@ -14,6 +14,7 @@ import html
 import json
 import os
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -172,6 +173,7 @@ class Workers:
             initializer=_prepare_worker,
             initargs=(self.root,),
         )
+        self._stopping: threading.Thread | None = None
 
     def submit(self, task, *args):
         return self.pool.submit(task, *args)
@@ -189,8 +191,20 @@ class Workers:
 
     def close(self, wait: bool = True) -> None:
         """Stop the workers (and their kernels); `wait=False` lets them stop in the background
-        while the build goes on (0.15 s, measured) — close again with `wait=True` to join them."""
-        self.pool.shutdown(wait=wait, cancel_futures=True)
+        while the build goes on (0.15 s, measured) — close again with `wait=True` to join them.
+
+        The pool is always shut down with `wait=True`, in a thread of ours when the caller does
+        not wait: `ProcessPoolExecutor.shutdown(wait=False)` forgets its workers, so a later
+        `shutdown(wait=True)` joins nothing, and a `kb` that then exits at once can leave workers
+        that never got their stop signal, holding its output pipes open (a caller waiting for
+        its output hangs)."""
+        if self._stopping is None:
+            self._stopping = threading.Thread(
+                target=self.pool.shutdown, kwargs={"wait": True, "cancel_futures": True}
+            )
+            self._stopping.start()
+        if wait:
+            self._stopping.join()
 
 
 def _page_setup_cell(env: dict[str, str], lang: str):
