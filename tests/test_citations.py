@@ -15,7 +15,7 @@ from kb.data import load
 
 COPY = re.compile(
     r"github|docslib|documents\.pub|fdocuments|vdocument|pdfslide|slideplayer|studylib|kipdf"
-    r"|scribd|docsbay|fdokumen|wordpress|slideshare|open-numbers|copy on|copy hosted|stored in|mirrored",
+    r"|scribd|docsbay|fdokumen|wordpress|slideshare|open-numbers|copy on|copy hosted|copy stored|mirrored",
     re.IGNORECASE,
 )
 COPY_HOSTS = re.compile(

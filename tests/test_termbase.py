@@ -62,7 +62,9 @@ def violations(text: str, rules: list[Rejection]) -> list[tuple[Rejection, str]]
     return hits
 
 
-_DROP = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.S | re.I)
+_DROP = re.compile(r"<(script|style|template|cite|q)\b.*?</\1\s*>", re.S | re.I)
+"""Not the book's words: scripts and styles, and a work's title (`<cite>`) or a record's own
+wording (`<q>`) quoted as the source gives it."""
 _ATTR = re.compile(r'\b(?:alt|title|aria-label)="([^"]*)"')
 _TAG = re.compile(r"<[^>]+>")
 

@@ -101,16 +101,20 @@ def sources_table(snapshot: Snapshot | None = None, ids: list[str] | None = None
     f = snap.sources if ids is None else snap.sources[snap.sources.id.isin(ids)]
     rows = []
     lang = i18n.language()
+    usual_licence, usual_date = common_terms(f)
     for r in f.sort_values("id").itertuples(index=False):
         vintage = facts.dated_text(str(i18n.localized(r, "vintage")), lang)
+        licence = i18n.localized(r, "licence") if r.licence != usual_licence else "〃"
+        read = str(r.retrieved)[:10]
+        retrieved = facts.date(read, "day", lang) if read != usual_date else "〃"
         rows.append(
-            f'<tr id="src-{display.esc(r.id)}"><td><code>{display.esc(r.id)}</code></td>'
-            f'<td><a href="{display.esc(r.url)}">{display.esc(r.title)}</a><br>'
+            f'<tr id="src-{display.esc(r.id)}"><td>{display.esc(r.id)}</td>'
+            f'<td><a href="{display.esc(r.url)}"><cite>{display.esc(r.title)}</cite></a><br>'
             f"<small>{display.esc(i18n.localized(r, 'note'))}</small></td>"
             f"<td>{display.esc(i18n.localized(r, 'publisher'))}</td>"
             f"<td>{display.esc(vintage)}</td>"
-            f"<td>{display.esc(i18n.localized(r, 'licence'))}</td>"
-            f"<td>{display.esc(facts.date(str(r.retrieved)[:10], 'day', lang))}</td>"
+            f"<td>{display.esc(licence)}</td>"
+            f"<td>{display.esc(retrieved)}</td>"
             f"<td>{_read_from_link(r)}</td></tr>"
         )
     head = "".join(
@@ -134,6 +138,15 @@ def sources_table(snapshot: Snapshot | None = None, ids: list[str] | None = None
     )
 
 
+def common_terms(sources: pd.DataFrame) -> tuple[str, str]:
+    """The licence and the retrieval date most sources share: the table states them once (its
+    cells show 〃) instead of on every row, which keeps the page light on a phone."""
+    return (
+        str(sources.licence.mode().iloc[0]),
+        str(sources.retrieved.astype(str).str[:10].mode().iloc[0]),
+    )
+
+
 def usage(snapshot: Snapshot | None = None) -> pd.DataFrame:
     """How many observations, projects and other rows cite each source."""
     snap = snapshot or load()
@@ -149,9 +162,14 @@ def usage(snapshot: Snapshot | None = None) -> pd.DataFrame:
 
 def summary(snapshot: Snapshot | None = None):
     snap = snapshot or load()
+    licence, read = common_terms(snap.sources)
+    usual = snap.sources[snap.sources.licence == licence].iloc[0]
     return display.paragraph(
         t(
-            "The snapshot cites {sources}.",
+            "The snapshot cites {sources}. Where the table shows 〃, the licence is “{licence}” "
+            "and the source was read on {date}.",
             sources=i18n.counted(len(snap.sources), "{count} sources"),
+            licence=i18n.localized(usual, "licence"),
+            date=facts.date(read, "day", i18n.language()),
         )
     )

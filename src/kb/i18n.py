@@ -206,6 +206,7 @@ RU: dict[str, str] = {
     "Exercise {number}": "Упражнение {number}",
     "vintage: {vintage}": "выпуск: {vintage}",
     "Table": "Таблица",
+    "The snapshot cites {sources}. Where the table shows 〃, the licence is “{licence}” and the source was read on {date}.": "Набор данных ссылается на {sources}. Где в таблице стоит 〃, лицензия — «{licence}», а источник прочитан {date}",
     "No source we could read states a commitment or report.": "Ни один прочитанный нами источник не сообщает об обязательстве или докладе.",
     "LDN target": "целевой показатель НБДЗ",
     "voluntary commitment": "добровольное обязательство",
@@ -238,7 +239,6 @@ RU: dict[str, str] = {
     "Publisher": "Издатель",
     "Retrieved": "Дата обращения",
     "Read from": "Где прочитано",
-    "The snapshot cites {sources}.": "Набор данных ссылается на {sources}.",
 }
 
 MONTHS_RU_GEN = [

@@ -61,8 +61,8 @@ def table(
     shown = pd.DataFrame(
         {
             t("Practice"): [
-                f'<a href="{display.esc(urls.get(r.source, ""))}" lang="{name(r)[1]}">'
-                f"{display.esc(name(r)[0])}</a>"
+                f'<a href="{display.esc(urls.get(r.source, ""))}"><cite lang="{name(r)[1]}">'
+                f"{display.esc(name(r)[0])}</cite></a>"
                 for r in f.itertuples(index=False)
             ],
             t("WOCAT id"): f.id.values,
@@ -72,15 +72,22 @@ def table(
                 f'<a href="{display.site_root()}_generated/projects/catalogue.html#prj-'
                 f'{display.esc(r.project)}">{display.esc(titles.get(r.project, r.project))}</a>'
                 if r.project
-                else display.esc(r.named_project or "—")
+                else f"<q>{display.esc(r.named_project)}</q>"
+                if r.named_project
+                else "—"
                 for r in f.itertuples(index=False)
             ],
             t("Tied to CACILM"): [t("yes") if c == "yes" else t("no") for c in f.cacilm_link],
             t("Source"): [display.source_link(s, snap) for s in f.source],
         }
     )
+    if country:  # on the country's own page: its name on every row and the record's source
+        shown = shown.drop(columns=[t("Country"), t("Source")])  # (the name links the record)
     return display.table(
-        shown, html_columns=(t("Practice"), t("Project named in the record"), t("Source"))
+        shown,
+        html_columns=tuple(
+            c for c in (t("Practice"), t("Project named in the record"), t("Source")) if c in shown
+        ),
     )
 
 
