@@ -342,3 +342,21 @@ def test_printed_tables_fit_the_paper(browser, server, path):
         assert visit.page.locator("table").count() >= 1
     finally:
         visit.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["_generated/workshops/m1.html", "ru/_generated/workshops/m2.html"]
+)
+def test_a_printed_module_is_a_handout_without_solutions_or_trainer_notes(browser, server, path):
+    visit = Visit(browser, server, path)
+    try:
+        assert visit.page.locator("div.solution").count() >= 2
+        visit.page.emulate_media(media="print")
+        shown = visit.page.evaluate(
+            "() => [...document.querySelectorAll('div.solution, div.admonition.dropdown')]"
+            ".filter(e => e.getBoundingClientRect().height > 0).length"
+        )
+        assert shown == 0
+        assert visit.page.locator(".exercise").first.is_visible()
+    finally:
+        visit.close()
