@@ -6,7 +6,7 @@ import shutil
 
 from kb.data import load, validate
 
-from .conftest import ROOT
+from .conftest import ROOT, rewrite_csv
 
 
 def test_every_commitment_has_its_russian_text_and_a_source_that_resolves():
@@ -18,28 +18,21 @@ def test_every_commitment_has_its_russian_text_and_a_source_that_resolves():
     assert rows.text_ru.str.contains("[а-яё]", regex=True).all()
 
 
-def test_a_commitment_without_russian_text_is_refused(tmp_path):
+def test_a_commitment_of_an_unknown_kind_is_refused(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
-    path = data / "commitments.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    first = lines[1].split(",")
-    assert first[header.index("kind")] in {
-        "ldn_target",
-        "voluntary_commitment",
-        "tsp_participation",
-        "ldn_work",
-        "national_report",
-    }
-    lines[1] = (
-        lines[1]
-        .replace(",ldn_target,", ",promise,", 1)
-        .replace(",voluntary_commitment,", ",promise,", 1)
-        .replace(",national_report,", ",promise,", 1)
-        .replace(",tsp_participation,", ",promise,", 1)
-    )
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def edit(rows):
+        assert rows[0]["kind"] in {
+            "ldn_target",
+            "voluntary_commitment",
+            "tsp_participation",
+            "ldn_work",
+            "national_report",
+        }
+        rows[0]["kind"] = "promise"
+
+    rewrite_csv(data / "commitments.csv", edit)
     problems = validate(data)
     assert len(problems) == 1 and problems[0].startswith("data/commitments.csv:2:kind:")
 

@@ -9,7 +9,7 @@ import shutil
 
 from kb.data import load, validate
 
-from .conftest import ROOT
+from .conftest import ROOT, rewrite_csv
 
 
 def _rows() -> list[dict[str, str]]:
@@ -35,16 +35,7 @@ def test_twenty_or_more_practices_each_with_its_wocat_record_and_source():
 def test_a_practice_naming_an_unknown_project_is_refused(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
-    path = data / "practices.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    cells = next(csv.reader([lines[1]]))
-    cells[header.index("project")] = "no-such-project"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerow(cells)
-        writer.writerows(csv.reader(lines[2:]))
+    rewrite_csv(data / "practices.csv", lambda rows: rows[0].update(project="no-such-project"))
     assert validate(data) == [
         "data/practices.csv:2:project: 'no-such-project' is not a known project id "
         "(see data/projects.csv)"
