@@ -15,7 +15,7 @@ book: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP)
 	@$(BIN)/ruff check src tests
-	@$(BIN)/pytest -q
+	@$(BIN)/pytest -q -n 2 --dist loadfile
 
 serve: $(STAMP)
 	@$(KB) serve

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,8 +26,11 @@ def copy_project(target: Path, source: Path = ROOT) -> Path:
     return target
 
 
-def run_kb(root: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KB_ROOT": str(root)}
+def run_kb(
+    root: Path, *args: str, timeout: int = 900, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """`kb ARGS` in `root`, as a separate process (extra environment variables in `env`)."""
+    env = {**os.environ, "KB_ROOT": str(root), **(env or {})}
     return subprocess.run(
         [KB, *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
     )
@@ -52,13 +57,35 @@ def tree_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
+def shared_folder(tmp_path_factory, name: str, make) -> Path:
+    """A folder made once per test run by `make(folder)`, also when pytest-xdist runs several
+    workers: the first worker to ask makes it while the others wait on a lock. Tests read it and
+    never change it (those that change a project take a `built_copy`)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, which every worker's own folder is in
+    folder = base / f"shared-{name}"
+    with (base / f"shared-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        made = base / f"shared-{name}.made"
+        if not made.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # left half-made by a failed attempt
+            folder.mkdir()
+            make(folder)
+            made.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory) -> Path:
     """The whole book, built from a clean copy of the project (real papermill + Jupyter Book)."""
-    root = copy_project(tmp_path_factory.mktemp("book") / "project")
-    result = run_kb(root, "build")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root
+
+    def make(folder: Path) -> None:
+        root = copy_project(folder / "project")
+        result = run_kb(root, "build")
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    return shared_folder(tmp_path_factory, "book", make) / "project"
 
 
 @pytest.fixture(scope="session")
@@ -74,23 +101,122 @@ def built_copy(built_project, tmp_path) -> Path:
     return target
 
 
+HOSTILE_TITLE = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+HOSTILE_NOTE = '<b onmouseover="window.__xss=3">note</b>'
+FORMULA = '=HYPERLINK("http://example.invalid","x")'
+
+
+@dataclass
+class EditedBook:
+    """A built project edited in every kind of input and rebuilt incrementally (conftest's
+    `edited_book` says how)."""
+
+    root: Path  # after both rounds of edits
+    twin: Path  # a clean build of the sources of the first round
+    incremental: Path  # a copy of the site after the first round
+    stdout: str  # what the first round's incremental build printed
+
+
+def _edit_what_pages_read(root: Path) -> None:
+    """Edits of what pages read: data (by `kb update` and by hand), a template another page
+    reads, and a translation of a Markdown page."""
+    from tests.test_update import update_from_recordings
+
+    update_from_recordings(root)  # recorded World Bank API responses, no network
+
+    # By hand: markup and a formula in project text, a formula in a copied table, a value, a
+    # population change below the charts' rounding, and a date the prose quotes.
+    def projects(rows):
+        rows[0].update(title=HOSTILE_TITLE, note=HOSTILE_NOTE)
+        rows[1]["title"] = FORMULA
+
+    rewrite_csv(root / "data" / "projects.csv", projects)
+    rewrite_csv(root / "data" / "sources.csv", lambda rows: rows[0].update(note="@SUM(A1) +1 text"))
+
+    def observations(rows):
+        for row in rows:
+            key = (row["indicator"], row["country"], row["year"])
+            if key == ("forest_area_pct", "KAZ", "2020"):
+                row["value"] = "1.4321"
+            if key == ("population", "KAZ", "2018"):
+                row["value"] = str(int(float(row["value"])) + 1)
+
+    rewrite_csv(root / "data" / "observations.csv", observations)
+
+    def timeline(rows):
+        next(r for r in rows if r["id"] == "phase1-approval")["date"] = "2006-08-29"
+
+    rewrite_csv(root / "data" / "timeline.csv", timeline)
+    template = root / "book" / "templates" / "workshop_m1.md"  # the agenda sums its minutes
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("teaching_minutes: 40", "teaching_minutes: 47"), "utf-8")
+    po = root / "locales" / "ru" / "LC_MESSAGES" / "programme" / "overview.po"
+    po.write_text(
+        po.read_text(encoding="utf-8").replace(
+            'msgstr "Основные сведения"', 'msgstr "Основные сведения о программе"'
+        ),
+        encoding="utf-8",
+    )
+
+
+def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
+    """Edits of what Sphinx reads for every page: a style sheet alone, and the book's Sphinx
+    extension (in the copy of `kb` the builds run with)."""
+    sheet = root / "book" / "_static" / "kb.css"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n/* kb-probe */\n", encoding="utf-8")
+    extension = package / "sphinx_ext" / "__init__.py"
+    text = extension.read_text(encoding="utf-8")
+    extension.write_text(
+        text.replace('"Русская версия"', '"Русская версия (новая)"').replace(
+            '"English version"', '"English version (new)"'
+        ),
+        encoding="utf-8",
+    )
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """Each file's path under `folder` and the SHA-256 of its bytes."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
 @pytest.fixture(scope="session")
-def edited_site(tmp_path_factory, built_project):
-    """The built book after two data edits: a hostile project title and a changed value."""
-    root = tmp_path_factory.mktemp("edited") / "project"
-    shutil.copytree(built_project, root, symlinks=True)
-    projects = root / "data" / "projects.csv"
-    rows = list(csv.DictReader(projects.open(encoding="utf-8")))
-    rows[0]["title"] = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
-    rows[0]["note"] = '<b onmouseover="window.__xss=3">note</b>'
-    with projects.open("w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    obs = root / "data" / "observations.csv"
-    text = obs.read_text(encoding="utf-8")
-    old = next(ln for ln in text.splitlines() if ln.startswith("forest_area_pct,KAZ,2020,"))
-    obs.write_text(text.replace(old, old.replace(old.split(",")[3], "1.4321")), encoding="utf-8")
-    result = run_kb(root, "build")
-    assert result.returncode == 0, result.stderr
-    return root
+def edited_book(tmp_path_factory, built_project) -> EditedBook:
+    """The session's built book, copied and built once where it now is (Sphinx rebuilds a moved
+    project in full, which would hide what an incremental build gets wrong). Then:
+
+    1. the inputs pages read are edited and the book rebuilt incrementally; its site is recorded
+       (`incremental`) and a clean build of the same sources is made in another folder (`twin`);
+    2. the inputs Sphinx reads for every page are edited and the book rebuilt again (`root`).
+    """
+
+    def make(folder: Path) -> None:
+        root = folder / "project"
+        shutil.copytree(built_project, root, symlinks=True)
+        package = folder / "src" / "kb"
+        shutil.copytree(ROOT / "src" / "kb", package, ignore=shutil.ignore_patterns("__pycache__"))
+        env = {"PYTHONPATH": str(package.parent)}
+
+        def build(project: Path) -> str:
+            result = run_kb(project, "build", env=env)
+            assert result.returncode == 0, result.stdout + result.stderr
+            return result.stdout
+
+        assert " 0 executed" in build(root)
+        _edit_what_pages_read(root)
+        (folder / "incremental.log").write_text(build(root), encoding="utf-8")
+        shutil.copytree(root / "_build" / "html", folder / "incremental")
+        build(copy_project(folder / "twin", root))
+        _edit_what_sphinx_reads(root, package)
+        build(root)
+
+    folder = shared_folder(tmp_path_factory, "edited", make)
+    return EditedBook(
+        root=folder / "project",
+        twin=folder / "twin",
+        incremental=folder / "incremental",
+        stdout=(folder / "incremental.log").read_text(encoding="utf-8"),
+    )

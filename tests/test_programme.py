@@ -10,7 +10,7 @@ import pytest
 
 from kb import facts, indicators, outcomes, programme, projects
 from kb.data import load
-from tests.conftest import rewrite_csv, run_kb
+from tests.conftest import run_kb
 
 ROOT = Path(__file__).resolve().parents[1]
 FOUNDING = sorted((ROOT.parent / "shared" / "founding").glob("*.txt"))
@@ -141,25 +141,6 @@ def test_fact_roles_format_dates_and_amounts_per_language():
     assert facts.months_text(36, "ru") == "3 года" and facts.months_text(60, "ru") == "5 лет"
     with pytest.raises(facts.UnknownFact):
         facts.render(data, "date", "no-such-event", "en")
-
-
-def test_a_date_edited_in_data_reaches_the_prose_of_both_editions(built_copy):
-    """Prose quotes dates through roles: editing the row changes every page that quotes it."""
-    timeline = built_copy / "data" / "timeline.csv"
-
-    def move_approval(rows):
-        for row in rows:
-            if row["id"] == "phase1-approval":
-                row["date"] = "2006-08-29"
-
-    rewrite_csv(timeline, move_approval)
-    result = run_kb(built_copy, "build")
-    assert result.returncode == 0, result.stdout + result.stderr
-    site = built_copy / "_build" / "html"
-    overview = (site / "programme" / "overview.html").read_text(encoding="utf-8")
-    assert "29 August 2006" in overview and "28 August 2006" not in overview
-    russian = (site / "ru" / "programme" / "overview.html").read_text(encoding="utf-8")
-    assert "29 августа 2006 г." in russian and "28 августа 2006 г." not in russian
 
 
 def test_an_unknown_fact_fails_the_build_naming_the_page(built_copy):

@@ -195,6 +195,13 @@ def stable_svg_ids(svg: str) -> str:
     return _SVG_ID_OR_REF.sub(lambda m: m.group(1) + renamed.get(m.group(2), m.group(2)), svg)
 
 
+def warm_renderer() -> None:
+    """Start vl-convert's JavaScript engine now (a kernel's warm-up), not on a page's first chart."""
+    import vl_convert as vlc
+
+    vlc.vegalite_to_svg({"mark": "point"}, vl_version=VL_VERSION)
+
+
 def _render_svg(spec: dict) -> bytes:
     import vl_convert as vlc
 

@@ -275,6 +275,42 @@ def _fact_role(kind: str):
     return role
 
 
+def _empty_static_folder(app, builder) -> None:
+    """Start each writing of pages with no `_static/` in the output, as a clean build does.
+
+    Sphinx puts `?v=<checksum>` after a style sheet's or script's name only when the file is
+    already in the output when a page is written. Its own static files are copied just before
+    the pages are written, but myst-nb and sphinx-exercise copy theirs when the build finishes:
+    a clean build's pages name them bare, an incremental build's rewritten pages (finding last
+    build's copies) with a checksum — a site that depends on its history. Emptied here (Sphinx's
+    `write-started`, emitted only when pages are written), it is filled again in the same order
+    as in a clean build."""
+    import shutil
+
+    if builder.format == "html":
+        shutil.rmtree(Path(builder.outdir) / "_static", ignore_errors=True)
+
+
+def _drop_emptied_search_terms(app, exception) -> None:
+    """Make an incremental build's search index the one a clean build writes.
+
+    When a page is written again, Sphinx (7.4) takes the page out of every word's list of pages,
+    but keeps the words only its previous version had, each pointing to no page: harmless to
+    search, yet the index would depend on the site's history. Read and written back with
+    Sphinx's own serializer, a clean build's index is unchanged byte for byte."""
+    from sphinx.search import js_index
+
+    index_file = Path(app.outdir) / "searchindex.js"
+    if exception is not None or app.builder.format != "html" or not index_file.exists():
+        return
+    with index_file.open(encoding="utf-8") as stream:
+        index = js_index.load(stream)
+    for kind in ("terms", "titleterms"):
+        index[kind] = {word: pages for word, pages in index[kind].items() if pages != []}
+    with index_file.open("w", encoding="utf-8") as stream:
+        js_index.dump(index, stream)
+
+
 BUILT_BY_KB = "KB_BUILDING"
 """Set by `kb` for the Sphinx builds it runs (kb.build.sphinx_runner, kb.build.translations)."""
 
@@ -306,6 +342,8 @@ def setup(app):
     app.connect("builder-inited", _add_interface_js)
     app.add_post_transform(_glossary_order_transform())
     app.connect("build-finished", _write_interface_js)
+    app.connect("write-started", _empty_static_folder)
+    app.connect("build-finished", _drop_emptied_search_terms)
     app.set_translator("html", _book_translator())
     app.connect("html-page-context", _strip_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

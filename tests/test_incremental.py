@@ -1,0 +1,171 @@
+"""An incremental build gives exactly the site a clean build gives (issue 14).
+
+`edited_book` (conftest) edits a built copy of the book in every kind of input — data (by
+`kb update` and by hand), a template another page reads, a translation; then a style sheet alone
+and the book's Sphinx extension — and rebuilds it incrementally after each round; a clean build of
+the first round's sources in another folder is its twin. The first test compares the two sites
+byte for byte; the others check that each edit reached every page and download it should.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from kb import csvsafe, indicators, workshops
+from kb.data import load
+from kb.paths import Paths
+
+from .conftest import FORMULA, file_hashes
+
+PER_PERSON = "agricultural_land_per_person_ha"
+
+
+def _site(edited_book) -> Path:
+    return edited_book.root / "_build" / "html"
+
+
+def test_the_incremental_build_equals_a_clean_build_of_the_same_sources(edited_book):
+    """Also reproducibility: the twin renders every chart afresh in other processes."""
+    a, b = edited_book.incremental, edited_book.twin / "_build" / "html"
+    incremental, clean = file_hashes(a), file_hashes(b)
+    differing = sorted(
+        p for p in incremental.keys() | clean.keys() if incremental.get(p) != clean.get(p)
+    )
+    first = ""
+    if differing and differing[0] in incremental.keys() & clean.keys():
+        first = "".join(
+            list(
+                difflib.unified_diff(
+                    [ln[:300] + "\n" for ln in (a / differing[0]).read_text("utf-8").splitlines()],
+                    [ln[:300] + "\n" for ln in (b / differing[0]).read_text("utf-8").splitlines()],
+                    "incremental",
+                    "clean",
+                )
+            )[:40]
+        )
+    assert not differing, f"{len(differing)} files differ: {differing[:50]}\n{first}"
+
+
+def test_only_pages_whose_inputs_changed_were_executed(edited_book):
+    executed = set(re.findall(r"^  executed (\S+)", edited_book.stdout, flags=re.M))
+    assert {"countries/kaz", "ru/countries/kaz", "workshops/agenda", "ru/workshops/agenda"} <= (
+        executed
+    )
+    # No page reads the style sheet, the translations of Markdown pages or the extension.
+    assert "programme/overview" not in executed
+
+
+def test_the_agenda_follows_a_module_template_it_reads(edited_book):
+    expected = workshops.agenda(Paths(edited_book.root))
+    agenda = (_site(edited_book) / "_generated/workshops/agenda.html").read_text("utf-8")
+    cells = re.findall(r'<td class="kb-num">([^<]*)</td>', agenda)
+    assert "47" in cells
+    whole_day = expected.iloc[-1]
+    assert str(whole_day["Teaching (min)"]) in cells and whole_day["Total"] in cells
+
+
+def test_a_changed_extension_reaches_every_page_of_both_editions(edited_book):
+    site = _site(edited_book)
+    stale = []
+    for page in sorted(p for p in site.rglob("*.html") if "_static" not in p.parts):
+        html = page.read_text(encoding="utf-8")
+        if 'class="kb-lang-switch"' not in html:
+            continue
+        new = "English version (new)" if "/ru/" in f"/{page.relative_to(site)}" else "(новая)"
+        if new not in html:
+            stale.append(str(page.relative_to(site)))
+    assert not stale, f"pages still showing the old language switch: {stale}"
+
+
+def test_a_style_sheet_edit_alone_reaches_both_editions(edited_book):
+    site = _site(edited_book)
+    for copy in (site / "_static" / "kb.css", site / "ru" / "_static" / "kb.css"):
+        assert "kb-probe" in copy.read_text(encoding="utf-8"), copy
+
+
+def test_a_translation_edit_reaches_its_page(edited_book):
+    page = (_site(edited_book) / "ru" / "programme" / "overview.html").read_text("utf-8")
+    assert "Основные сведения о программе" in page
+
+
+def test_a_date_edited_in_data_reaches_the_prose_of_both_editions(edited_book):
+    """Prose quotes dates through roles: editing the row changes every page that quotes it."""
+    site = _site(edited_book)
+    overview = (site / "programme" / "overview.html").read_text(encoding="utf-8")
+    assert "29 August 2006" in overview and "28 August 2006" not in overview
+    russian = (site / "ru" / "programme" / "overview.html").read_text(encoding="utf-8")
+    assert "29 августа 2006 г." in russian and "28 августа 2006 г." not in russian
+
+
+def test_markup_in_data_is_shown_as_text(edited_book):
+    site = _site(edited_book)
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script>window.__xss" not in text, page
+        assert 'onerror="window.__xss' not in text, page
+    catalogue = (site / "_generated" / "projects" / "catalogue.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in catalogue
+
+
+def test_a_value_edit_reaches_page_and_download(edited_book):
+    site = _site(edited_book)
+    published = pd.read_csv(site / "data" / "indicators.csv")
+    row = published[
+        (published.indicator == "forest_area_pct")
+        & (published.country == "KAZ")
+        & (published.year == 2020)
+    ]
+    assert row.value.tolist() == [1.4321]
+    page = (site / "_generated" / "countries" / "kaz.html").read_text(encoding="utf-8")
+    assert '"value":1.4321' in page
+
+
+def test_chart_downloads_follow_an_edit_below_the_chart_rounding(edited_book, built_project):
+    """Population +1 changes agricultural land per person only in its 7th digit."""
+    site = _site(edited_book)
+
+    def per_person(root: Path) -> float:
+        frame = indicators.series(PER_PERSON, load(root / "data"))
+        return float(frame[(frame.country == "KAZ") & (frame.year == 2018)].value.iloc[0])
+
+    old, new = per_person(built_project), per_person(edited_book.root)
+    assert new != old and f"{new:.6g}" == f"{old:.6g}"
+    page = (site / "_generated" / "countries" / "kaz.html").read_text(encoding="utf-8")
+    linked = set(re.findall(rf"charts/({PER_PERSON}-[0-9a-f]{{16}}\.csv)", page))
+    assert linked, "the Kazakhstan page links no agricultural-land-per-person CSV"
+    for name in linked:
+        data = pd.read_csv(site / "charts" / name, float_precision="round_trip")
+        row = data[(data.country == "KAZ") & (data.year == 2018)]
+        assert row.value.tolist() == [new], name
+    for csv_file in site.rglob("*.csv"):  # no published CSV, in either edition, keeps the old
+        assert repr(old) not in csv_file.read_text(encoding="utf-8"), csv_file
+
+
+def test_published_csvs_carry_no_formulas(edited_book):
+    site = _site(edited_book)
+    for folder in (site / "data", site / "ru" / "data"):
+        published = list(csv.DictReader((folder / "projects.csv").open(encoding="utf-8")))
+        assert published[1]["title"] == "'" + FORMULA
+        published = list(csv.DictReader((folder / "sources.csv").open(encoding="utf-8")))
+        assert published[0]["note"] == "'@SUM(A1) +1 text"
+    # Every published CSV (data and chart downloads): no cell a spreadsheet would evaluate.
+    for csv_file in site.rglob("*.csv"):
+        for row in csv.reader(csv_file.open(encoding="utf-8", newline="")):
+            for cell in row:
+                assert csvsafe.cell(cell) == cell, (csv_file, cell)
+
+
+def test_an_update_reaches_pages_and_downloads(edited_book):
+    """After `kb update`, the build shows the revised values: pages and downloads."""
+    site = _site(edited_book)
+    published = (site / "data" / "indicators.csv").read_text(encoding="utf-8")
+    assert "land_area_km2,KAZ,2019,2699700.0,km²,wb-wdi-ag-lnd-totl-k2," in published
+    sources_page = (site / "_generated/reference/sources.html").read_text(encoding="utf-8")
+    assert 'id="src-wb-wdi-ag-lnd-frst-zs"' in sources_page
+    catalogue = (site / "_generated/indicators/catalogue.html").read_text(encoding="utf-8")
+    assert "wb-wdi-ag-lnd-frst-zs" in catalogue
