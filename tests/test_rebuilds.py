@@ -1,5 +1,5 @@
 """Rebuilds that must not go wrong: state a kept kernel carries from page to page, two builds
-started at once, a bare `jupyter-book build`, and build code that is not an input of pages.
+started at once (test_pipeline), a bare `jupyter-book build`, and build code that is not an input of pages.
 (Edits of every kind of input, and the incremental site against a clean one: test_incremental.)
 """
 
@@ -28,33 +28,6 @@ def test_a_page_cannot_change_the_tables_other_pages_read():
     again = load().projects
     assert again.loc[again.index[0], "title"] != "changed by a page"
     assert "extra" not in again.columns
-
-
-def test_two_builds_at_once_do_not_race(built_copy):
-    """The second build waits for the first (one line says so); both succeed, no traceback."""
-    (built_copy / "data" / "observations.csv").write_text(
-        (built_copy / "data" / "observations.csv")
-        .read_text(encoding="utf-8")
-        .replace("forest_area_pct,KAZ,2020,", "forest_area_pct,KAZ,2020,1", 1),
-        encoding="utf-8",
-    )
-    env = {**os.environ, "KB_ROOT": str(built_copy)}
-    runs = [
-        subprocess.Popen(
-            [KB, "build"],
-            cwd=built_copy,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    outputs = [run.communicate(timeout=900) for run in runs]
-    for run, (out, err) in zip(runs, outputs, strict=True):
-        assert run.returncode == 0, out + err
-        assert "Traceback" not in err, err
-    assert any("waits for it" in err for _, err in outputs)
 
 
 def test_a_bare_jupyter_book_build_stops_in_one_line_and_leaves_the_site(built_copy):
