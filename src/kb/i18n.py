@@ -51,6 +51,14 @@ RU: dict[str, str] = {
     "as each source dates them": "по датировке каждого источника",
     "Bar chart of {count} spans of the programme from {first} to {last}, one bar per span and source; the table below lists each span.": "Столбчатая диаграмма периодов программы (всего: {count}) с {first} по {last} г., по одному столбцу на период и источник; все периоды перечислены в таблице ниже.",
     "No dated event in the snapshot concerns this country.": "В данных нет датированных событий, касающихся этой страны.",
+    # project pages
+    "Title in the project's documents": "Название в документах проекта",
+    "Outcome groups": "Группы результатов",
+    "Practices documented in WOCAT": "Практики, описанные в WOCAT",
+    "Results reported by sources": "Результаты по данным источников",
+    "No practice in WOCAT’s database names this project.": "Ни одна практика в базе данных WOCAT не ссылается на этот проект.",
+    "No source we could read reports a result for this project.": "Ни один из доступных нам источников не сообщает о результатах этого проекта.",
+    "Sources": "Источники",
     # tables and figures
     "Indicator": "Показатель",
     "Unit": "Единица",

@@ -54,10 +54,15 @@ def _value(row, ru: bool) -> str:
     return f"{more}{figure} {unit}"
 
 
-def results_table(outcome: str, snapshot: Snapshot | None = None):
-    """Each reported result for the group with its project, kind, year and source."""
+def results_table(
+    outcome: str | None, snapshot: Snapshot | None = None, project: str | None = None
+):
+    """Each reported result for the group (or the project) with its project, kind, year and
+    source."""
     snap = snapshot or load()
     found = results(outcome, snap)
+    if project:
+        found = found[found.project == project]
     if found.empty:
         return display.note(t("No source we could read reports a result for this outcome group."))
     ru = i18n.language() == "ru"
@@ -69,8 +74,7 @@ def results_table(outcome: str, snapshot: Snapshot | None = None):
             t("Kind"): found.kind.map(lambda k: t(KINDS[k])).values,
             t("Year"): found.year.map(lambda y: "—" if pd.isna(y) else str(int(y))).values,
             t("Project"): [
-                f'<a href="../projects/catalogue.html#prj-{display.esc(p)}">'
-                f"{display.esc(titles[p])}</a>"
+                f'<a href="{display.esc(projects.page_link(p))}">{display.esc(titles[p])}</a>'
                 for p in found.project
             ],
             t("Source"): [display.source_link(s, snap) for s in found.source],

@@ -49,11 +49,14 @@ def table(
     snapshot: Snapshot | None = None,
     country: str | None = None,
     outcome: str | None = None,
+    project: str | None = None,
 ):
     """The practices as an HTML table: name (linked to its WOCAT record), identifier, country,
     type, the project the record names, its tie to CACILM and the source."""
+    from kb import projects
+
     snap = snapshot or load()
-    f = frame(snap, country, outcome)
+    f = frame(snap, country, outcome, project)
     if f.empty:
         return display.note(t("No practice documented in WOCAT's database is recorded here."))
     urls = snap.sources.set_index("id").url
@@ -69,8 +72,8 @@ def table(
             t("Country"): [snap.country_name(c) for c in f.country],
             t("Type"): [t(KINDS[k]) for k in f.kind],
             t("Project named in the record"): [
-                f'<a href="{display.site_root()}_generated/projects/catalogue.html#prj-'
-                f'{display.esc(r.project)}">{display.esc(titles.get(r.project, r.project))}</a>'
+                f'<a href="{display.esc(projects.page_link(r.project))}">'
+                f"{display.esc(titles.get(r.project, r.project))}</a>"
                 if r.project
                 else f"<q>{display.esc(r.named_project)}</q>"
                 if r.named_project

@@ -62,11 +62,17 @@ def _years(start, end) -> str:
     return f"{s}–{e}" if s and e else s or (f"–{e}" if e else t("not reported"))
 
 
+def page_link(project_id: str) -> str:
+    """Relative URL of a project's page, from any page of the book."""
+    return f"{display.site_root()}_generated/projects/{project_id}.html"
+
+
 def _title_cell(row) -> str:
-    """The project's title in the page's language; on Russian pages the English original,
-    as its documents give it, under the Russian rendering."""
+    """The project's title in the page's language, linked to the project's page; on Russian
+    pages the English original, as its documents give it, under the Russian rendering."""
     cell = (
-        f'<span id="prj-{display.esc(row.id)}">{display.esc(i18n.localized(row, "title"))}</span>'
+        f'<a id="prj-{display.esc(row.id)}" href="{display.esc(page_link(row.id))}">'
+        f"{display.esc(i18n.localized(row, 'title'))}</a>"
     )
     if i18n.language() != "en":
         cell += f'<br><small lang="en">{display.esc(row.title)}</small>'
@@ -253,3 +259,94 @@ def phase_table(snapshot: Snapshot | None = None):
         }
     )
     return display.table(counts, numeric=(t("Projects"), t("GEF grant reported")))
+
+
+def _outcome_links(ids: str, snap: Snapshot) -> str:
+    titles = i18n.localized(snap.outcomes.set_index("id"), "title")
+    numerals = snap.outcomes.set_index("id").numeral
+    return "<br>".join(
+        f'<a href="{display.site_root()}_generated/outcomes/{display.esc(o)}.html">'
+        f"({display.esc(numerals[o])}) {display.esc(titles[o])}</a>"
+        for o in str(ids).split(";")
+        if o in titles.index
+    )
+
+
+def _country_links(codes: str, snap: Snapshot) -> str:
+    known = set(snap.countries.iso3)
+    return ", ".join(
+        f'<a href="{display.site_root()}_generated/countries/{c.lower()}.html">'
+        f"{display.esc(snap.country_name(c))}</a>"
+        if c in known
+        else display.esc(c)
+        for c in str(codes).split(";")
+        if c
+    )
+
+
+def profile(project: str, snapshot: Snapshot | None = None):
+    """A project's page: what the catalogue records of it (identifiers, agencies, years, money
+    as reported, CACILM link, outcome groups), then the practices and results sources tie to
+    it, and its sources. Every value is the catalogue's; a blank one says it is not reported."""
+    from IPython.display import HTML
+
+    from kb import outcomes, practices
+
+    snap = snapshot or load()
+    rows = snap.projects[snap.projects.id == project]
+    if rows.empty:
+        raise KeyError(f"no project {project!r} in data/projects.csv")
+    row = next(rows.itertuples(index=False))
+    missing = f"<i>{display.esc(t('not reported'))}</i>"
+    facts = [
+        (t("Phase"), display.esc(t(PHASES[row.phase]))),
+        (t("Countries"), _country_links(row.countries, snap)),
+        (t("Lead agency"), display.esc(i18n.localized(row, "lead_agency") or "") or missing),
+        (
+            t("Identifiers"),
+            display.esc(str(row.identifiers).replace(";", "; "))
+            if isinstance(row.identifiers, str) and row.identifiers
+            else missing,
+        ),
+        (t("Years"), display.esc(_years(row.start_year, row.end_year))),
+        (
+            t("GEF grant (US$)"),
+            display.esc(_grant(row.gef_grant_usd, row.gef_grant_status)) or missing,
+        ),
+        (t("Co-financing (US$)"), display.esc(_usd(row.cofinancing_usd)) or missing),
+        (t("CACILM link"), display.esc(t(row.cacilm_link))),
+        (t("Outcome groups"), _outcome_links(row.outcomes, snap) or missing),
+    ]
+    if i18n.language() != "en":
+        facts.insert(
+            0,
+            (
+                t("Title in the project's documents"),
+                f'<cite lang="en">{display.esc(row.title)}</cite>',
+            ),
+        )
+    if isinstance(row.note, str) and row.note:
+        note = display.esc(row.note)
+        facts.append(
+            (t("Note"), note if i18n.language() == "en" else f'<span lang="en">{note}</span>')
+        )
+    html = ['<dl class="kb-facts">']
+    html += [f"<dt>{display.esc(k)}</dt><dd>{v}</dd>" for k, v in facts]
+    html.append("</dl>")
+    found = practices.frame(snap, project=project)
+    html.append(f'<h2 id="practices">{display.esc(t("Practices documented in WOCAT"))}</h2>')
+    html.append(
+        practices.table(snap, project=project).data
+        if not found.empty
+        else f"<p>{display.esc(t('No practice in WOCAT’s database names this project.'))}</p>"
+    )
+    html.append(f'<h2 id="results">{display.esc(t("Results reported by sources"))}</h2>')
+    if (snap.results.project == project).any():
+        html.append(outcomes.results_table(None, snap, project=project).data)
+    else:
+        html.append(
+            f"<p>{display.esc(t('No source we could read reports a result for this project.'))}</p>"
+        )
+    html.append(f'<h2 id="sources">{display.esc(t("Sources"))}</h2>')
+    html.append(f"<p>{display.source_link(row.source, snap)}</p>")
+    return HTML("\n".join(html))

@@ -61,12 +61,23 @@ SINGLE_PAGES = (
 )
 
 
+TITLED_FROM_DATA = ("project.md",)
+"""Templates whose page title is a data value: each edition's job carries it in its language."""
+
+
 def jobs(snapshot: Snapshot | None = None, lang: str = "en") -> list[Job]:
     """Every generated page of the book, in table-of-contents order."""
     snap = snapshot or load()
     # Markdown keeps the English title in every edition: the Russian build translates the
     # page's Markdown through its gettext catalogue, whose entries are the English text.
     out = [Job(t, o, {"lang": lang}, title) for t, o, title in SINGLE_PAGES]
+    # One page per catalogued project. Its title is data, so each edition's job carries the
+    # title in its own language (no page catalogue to keep per project; see kb.build.translations).
+    for row in snap.projects.itertuples(index=False):
+        title = row.title_ru if lang == "ru" and isinstance(row.title_ru, str) else row.title
+        out.append(
+            Job("project.md", f"projects/{row.id}", {"project": row.id, "lang": lang}, title)
+        )
     for iso3 in snap.countries.iso3:
         out.append(
             Job(
