@@ -101,7 +101,7 @@ def built_copy(built_project, tmp_path) -> Path:
     return target
 
 
-HOSTILE_TITLE = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+HOSTILE_TEXT = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 HOSTILE_NOTE = '<b onmouseover="window.__xss=3">note</b>'
 FORMULA = '=HYPERLINK("http://example.invalid","x")'
 
@@ -127,7 +127,7 @@ def _edit_what_pages_read(root: Path) -> None:
     # By hand: markup and a formula in project text, a formula in a copied table, a value, a
     # population change below the charts' rounding, and a date the prose quotes.
     def projects(rows):
-        rows[0].update(title=HOSTILE_TITLE, note=HOSTILE_NOTE)
+        rows[0].update(lead_agency=HOSTILE_TEXT, note=HOSTILE_NOTE)
         rows[1]["title"] = FORMULA
 
     rewrite_csv(root / "data" / "projects.csv", projects)

@@ -12,7 +12,7 @@ import pytest
 
 from kb.data import load, validate
 
-from .conftest import KB, ROOT, run_kb
+from .conftest import KB, ROOT, rewrite_csv, run_kb
 
 DATA = ROOT / "data"
 
@@ -141,6 +141,14 @@ def test_duplicate_observation(data):
     assert validate(data) == [
         f"data/observations.csv:{len(lines)}:indicator: duplicate (indicator, country, year, "
         "source) already on line 2"
+    ]
+
+
+def test_markup_in_a_project_title_is_refused(data):
+    """A project title is its page's heading, where a theme shows it unescaped when printing."""
+    rewrite_csv(data / "projects.csv", lambda rows: rows[2].update(title="A <b>bold</b> title"))
+    assert validate(data) == [
+        "data/projects.csv:4:title: a project title is its page's heading: no '<' or '>' in it"
     ]
 
 

@@ -283,6 +283,13 @@ def _rule_problems(data_dir: Path) -> list[str]:
             "commitments",
         )
     }
+    for line, row in enumerate(t["projects"], start=2):  # each title is a page's heading
+        for column in ("title", "title_ru"):
+            if any(c in (row.get(column) or "") for c in "<>"):
+                problems.append(
+                    f"data/projects.csv:{line}:{column}: a project title is its page's heading: "
+                    "no '<' or '>' in it"
+                )
     for name, rows in t.items():  # the Russian edition shows every text its English twin shows
         for line, row in enumerate(rows, start=2):
             for column, value in row.items():
