@@ -352,6 +352,45 @@ def test_a_printed_module_is_a_handout_without_solutions_or_trainer_notes(browse
         visit.close()
 
 
+@pytest.mark.parametrize(
+    "path, country",
+    [
+        ("_generated/practices/catalogue.html", "UZB"),
+        ("ru/_generated/practices/catalogue.html", "UZB"),
+    ],
+)
+def test_the_practice_catalogue_filters_by_country_offline(browser, server, path, country):
+    """The first list above the catalogue is the country: choosing one leaves its rows only."""
+    from kb.data import load
+    from kb.i18n import set_language
+
+    from .conftest import ROOT
+
+    snap = load(ROOT / "data")
+    set_language("ru" if path.startswith("ru/") else "en")
+    try:
+        name = snap.country_name(country)
+    finally:
+        set_language("en")
+    expected = int((snap.practices.country == country).sum())
+    visit = Visit(browser, server, path)
+    try:
+        page = visit.page
+        page.locator('select[data-kb-filter="0"]').select_option(name)
+        rows = page.locator("form.kb-filters + .kb-table-wrap tbody tr")
+        visible = [row for row in rows.all() if row.is_visible()]
+        assert len(visible) == expected > 0
+        assert all(name in row.inner_text() for row in visible)
+        total = rows.count()
+        assert f"{expected}" in page.locator(".kb-filter-count").inner_text()
+        assert f"{total}" in page.locator(".kb-filter-count").inner_text()
+        page.locator('select[data-kb-filter="0"]').select_option("")
+        assert sum(row.is_visible() for row in rows.all()) == total
+        assert visit.errors == [] and visit.offsite == []
+    finally:
+        visit.close()
+
+
 def test_markup_in_data_never_runs(browser, edited_book):
     """Last in this file: `edited_book` is built by another worker while these tests run."""
     site = edited_book.root / "_build" / "html"

@@ -66,25 +66,51 @@ def table(
     html_columns: tuple[str, ...] = (),
     caption: str = "",
     numeric: tuple[str, ...] = (),
+    filters: dict[str, pd.Series] | None = None,
 ) -> HTML:
-    """An accessible HTML table; cells are escaped except the named pre-built HTML columns."""
+    """An accessible HTML table; cells are escaped except the named pre-built HTML columns.
+
+    `filters` (column → each row's values, a list per row) puts a drop-down list per column
+    above the table: `_static/kb-filter.js` shows only the rows whose values include the choice
+    (it works offline; without JavaScript the lists stay hidden and the table is whole)."""
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
     rows = []
-    for _, row in frame.iterrows():
+    for number, (_, row) in enumerate(frame.iterrows()):
         cells = []
         for col in frame.columns:
             value = row[col]
             text = str(value) if col in html_columns else esc(value)
             cls = ' class="kb-num"' if col in numeric else ""
             cells.append(f"<td{cls}>{text}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return HTML(
-        table_frame(
-            f'<table class="kb-table">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>",
-            caption,
+        values = "".join(
+            f' data-kb-{i}="{esc("|".join(map(str, filters[c].iloc[number])))}"'
+            for i, c in enumerate(filters or {})
         )
+        rows.append(f"<tr{values}>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    framed = table_frame(
+        f'<table class="kb-table">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>",
+        caption,
+    )
+    return HTML(_filter_form(filters) + framed if filters else framed)
+
+
+def _filter_form(filters: dict[str, pd.Series]) -> str:
+    """The drop-down lists above a filtered table (see `table`), hidden until its script runs."""
+    lists = []
+    for i, (column, values) in enumerate(filters.items()):
+        choices = sorted({v for row in values for v in row}, key=str)
+        options = f'<option value="">{esc(i18n.t("all"))}</option>' + "".join(
+            f'<option value="{esc(v)}">{esc(v)}</option>' for v in choices
+        )
+        lists.append(
+            f'<label>{esc(column)} <select data-kb-filter="{i}">{options}</select></label>'
+        )
+    shown = esc(i18n.t("{shown} of {total} rows shown"))
+    return (
+        f'<form class="kb-filters" hidden data-kb-shown="{shown}">{"".join(lists)}'
+        '<p class="kb-filter-count" aria-live="polite"></p></form>'
     )
 
 

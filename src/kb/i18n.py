@@ -53,12 +53,15 @@ RU: dict[str, str] = {
     "No dated event in the snapshot concerns this country.": "В данных нет датированных событий, касающихся этой страны.",
     # project pages
     "Title in the project's documents": "Название в документах проекта",
+    "What the project catalogue records of this project ({countries}, {years}), and the practices and results that sources tie to it.": "Что каталог проектов сообщает об этом проекте ({countries}, {years}), а также практики и результаты, которые источники связывают с ним.",
     "Outcome groups": "Группы результатов",
     "Practices documented in WOCAT": "Практики, описанные в WOCAT",
     "Results reported by sources": "Результаты по данным источников",
     "No practice in WOCAT’s database names this project.": "Ни одна практика в базе данных WOCAT не ссылается на этот проект.",
     "No source we could read reports a result for this project.": "Ни один из доступных нам источников не сообщает о результатах этого проекта.",
     "Sources": "Источники",
+    "all": "все",
+    "{shown} of {total} rows shown": "Показано строк: {shown} из {total}",
     # tables and figures
     "Indicator": "Показатель",
     "Unit": "Единица",

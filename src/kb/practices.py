@@ -50,6 +50,7 @@ def table(
     country: str | None = None,
     outcome: str | None = None,
     project: str | None = None,
+    filters: bool = False,
 ):
     """The practices as an HTML table: name (linked to its WOCAT record), identifier, country,
     type, the project the record names, its tie to CACILM and the source."""
@@ -61,6 +62,7 @@ def table(
         return display.note(t("No practice documented in WOCAT's database is recorded here."))
     urls = snap.sources.set_index("id").url
     titles = {p.id: i18n.localized(p, "title") for p in snap.projects.itertuples(index=False)}
+    numerals = snap.outcomes.set_index("id").numeral
     shown = pd.DataFrame(
         {
             t("Practice"): [
@@ -80,17 +82,32 @@ def table(
                 else "—"
                 for r in f.itertuples(index=False)
             ],
+            t("Outcome groups"): [
+                ", ".join(f"({numerals[o]})" for o in str(groups).split(";") if o in numerals)
+                for groups in f.outcomes
+            ],
             t("Tied to CACILM"): [t("yes") if c == "yes" else t("no") for c in f.cacilm_link],
             t("Source"): [display.source_link(s, snap) for s in f.source],
         }
     )
     if country:  # on the country's own page: its name on every row and the record's source
         shown = shown.drop(columns=[t("Country"), t("Source")])  # (the name links the record)
+    choices = None
+    if filters:  # the catalogue: by country, type, outcome group and tie to CACILM
+        choices = {
+            t("Country"): shown[t("Country")].map(lambda c: [c]),
+            t("Type"): shown[t("Type")].map(lambda k: [k]),
+            t("Outcome groups"): shown[t("Outcome groups")].map(
+                lambda g: g.split(", ") if g else []
+            ),
+            t("Tied to CACILM"): shown[t("Tied to CACILM")].map(lambda y: [y]),
+        }
     return display.table(
         shown,
         html_columns=tuple(
             c for c in (t("Practice"), t("Project named in the record"), t("Source")) if c in shown
         ),
+        filters=choices,
     )
 
 

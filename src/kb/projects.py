@@ -326,11 +326,14 @@ def profile(project: str, snapshot: Snapshot | None = None):
             ),
         )
     if isinstance(row.note, str) and row.note:
-        note = display.esc(row.note)
-        facts.append(
-            (t("Note"), note if i18n.language() == "en" else f'<span lang="en">{note}</span>')
-        )
-    html = ['<dl class="kb-facts">']
+        facts.append((t("Note"), display.esc(i18n.localized(row, "note"))))
+    summary = t(
+        "What the project catalogue records of this project ({countries}, {years}), and the "
+        "practices and results that sources tie to it.",
+        countries=_countries(row.countries, snap),
+        years=_years(row.start_year, row.end_year),
+    )
+    html = [f"<p>{display.esc(summary)}</p>", '<dl class="kb-facts">']
     html += [f"<dt>{display.esc(k)}</dt><dd>{v}</dd>" for k, v in facts]
     html.append("</dl>")
     found = practices.frame(snap, project=project)

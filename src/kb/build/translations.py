@@ -100,7 +100,7 @@ def check(paths: Paths) -> list[PageStatus]:
         untranslated, fuzzy = [], []
         pot = polib.pofile(str(pot_path))
         for entry in pot:
-            if entry.msgid == titles.get(page):
+            if not entry.msgid or entry.msgid == titles.get(page):
                 continue
             have = po.get(entry.msgid)
             if have is None or not have.msgstr.strip():

@@ -113,6 +113,13 @@ def _interface_catalogue(app) -> Path | None:
     return None
 
 
+def _filter_script(app, pagename, templatename, context, doctree) -> None:
+    """The table filters' script (`_static/kb-filter.js`), only on pages with a filtered table
+    (Sphinx adds a script given in `html-page-context` to that page alone)."""
+    if 'class="kb-filters"' in (context.get("body") or ""):
+        app.add_js_file("kb-filter.js", loading_method="defer")
+
+
 def _add_interface_js(app) -> None:
     """Load the book's interface translations after Sphinx's own on every page."""
     if app.builder.format == "html" and _interface_catalogue(app):
@@ -175,12 +182,44 @@ def _ancestors(node):
         yield node
 
 
+def _first_html_paragraph(body: str) -> str:
+    """The text of the first `<p>` of at least 40 characters in a page's HTML body."""
+    from html.parser import HTMLParser
+
+    class Paragraphs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.depth, self.text, self.found = 0, [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "p":
+                self.depth, self.text = 1, []
+
+        def handle_endtag(self, tag):
+            if tag == "p" and self.depth:
+                self.depth = 0
+                self.found.append(" ".join("".join(self.text).split()))
+
+        def handle_data(self, data):
+            if self.depth:
+                self.text.append(data)
+
+    parser = Paragraphs()
+    parser.feed(body)
+    text = next((t for t in parser.found if len(t) >= 40), "")
+    if len(text) > DESCRIPTION_LENGTH:
+        text = text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
 def _meta_description(app, pagename, templatename, context, doctree) -> None:
     """`<meta name="description">` from the page's own first paragraph (search results and
     link previews show it)."""
     import html
 
     text = page_description(doctree) if doctree is not None else ""
+    if not text:  # a page whose text is all executed output: its first paragraph there
+        text = _first_html_paragraph(context.get("body") or "")
     if text:
         tag = f'<meta name="description" content="{html.escape(text, quote=True)}">'
         context["metatags"] = (context.get("metatags") or "") + tag
@@ -339,6 +378,7 @@ def setup(app):
     app.connect("html-page-context", _preload_chart_bundle)
     app.connect("html-page-context", _meta_description)
     app.connect("html-page-context", _language_switch)
+    app.connect("html-page-context", _filter_script)
     app.connect("builder-inited", _add_interface_js)
     app.add_post_transform(_glossary_order_transform())
     app.connect("build-finished", _write_interface_js)
