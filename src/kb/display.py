@@ -34,6 +34,14 @@ def site_root() -> str:
     return os.environ.get("KB_SITE_ROOT", "")
 
 
+def generated_root() -> str:
+    """Relative path from the page being executed to `_generated/`, where the pages made from
+    templates are (`../` from a country page, nothing from the home page): shorter links on the
+    pages that carry many."""
+    root = site_root()
+    return root[3:] if root.startswith("../") else f"{root}_generated/"
+
+
 def places_for(value, unit: str = "") -> int:
     """Decimal places for reading `value`: none for large numbers, one for shares, two for
     small quantities. A row that shows a value beside its change uses the value's places."""

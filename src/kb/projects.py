@@ -64,14 +64,16 @@ def _years(start, end) -> str:
 
 def page_link(project_id: str) -> str:
     """Relative URL of a project's page, from any page of the book."""
-    return f"{display.site_root()}_generated/projects/{project_id}.html"
+    return f"{display.generated_root()}projects/{project_id}.html"
 
 
-def _title_cell(row) -> str:
+def _title_cell(row, anchor: bool = False) -> str:
     """The project's title in the page's language, linked to the project's page; on Russian
-    pages the English original, as its documents give it, under the Russian rendering."""
+    pages the English original, as its documents give it, under the Russian rendering. In the
+    catalogue each row keeps its anchor (`#prj-<id>`), which older links point to."""
+    target = f' id="prj-{display.esc(row.id)}"' if anchor else ""
     cell = (
-        f'<a id="prj-{display.esc(row.id)}" href="{display.esc(page_link(row.id))}">'
+        f'<a{target} href="{display.esc(page_link(row.id))}">'
         f"{display.esc(i18n.localized(row, 'title'))}</a>"
     )
     if i18n.language() != "en":
@@ -106,7 +108,9 @@ def table(
     f = f.sort_values(["phase", "start_year", "title"], na_position="last")
     shown = pd.DataFrame(
         {
-            t("Project"): [_title_cell(r) for r in f.itertuples(index=False)],
+            t("Project"): [
+                _title_cell(r, anchor=not (country or outcome)) for r in f.itertuples(index=False)
+            ],
             t("Phase"): f.phase.map(lambda p: t(PHASES[p])).values,
             t("Countries"): [_countries(c, snap) for c in f.countries],
             t("Lead agency"): i18n.localized(f, "lead_agency").fillna("").values,
@@ -265,7 +269,7 @@ def _outcome_links(ids: str, snap: Snapshot) -> str:
     titles = i18n.localized(snap.outcomes.set_index("id"), "title")
     numerals = snap.outcomes.set_index("id").numeral
     return "<br>".join(
-        f'<a href="{display.site_root()}_generated/outcomes/{display.esc(o)}.html">'
+        f'<a href="{display.generated_root()}outcomes/{display.esc(o)}.html">'
         f"({display.esc(numerals[o])}) {display.esc(titles[o])}</a>"
         for o in str(ids).split(";")
         if o in titles.index
@@ -275,7 +279,7 @@ def _outcome_links(ids: str, snap: Snapshot) -> str:
 def _country_links(codes: str, snap: Snapshot) -> str:
     known = set(snap.countries.iso3)
     return ", ".join(
-        f'<a href="{display.site_root()}_generated/countries/{c.lower()}.html">'
+        f'<a href="{display.generated_root()}countries/{c.lower()}.html">'
         f"{display.esc(snap.country_name(c))}</a>"
         if c in known
         else display.esc(c)
