@@ -106,7 +106,22 @@ def test_published_indicators_equal_the_registry(built_project, site):
         "indicators.csv",
         "projects.csv",
         "sources.csv",
+        "results.csv",
+        "practices.csv",
     }
+
+
+def test_the_published_data_package_is_valid_in_both_editions(site):
+    """What a reader downloads is a valid Frictionless data package: every resource it lists is
+    there and matches its schema (types, keys, references between tables)."""
+    from frictionless import Package
+
+    for folder in (site / "data", site / "ru" / "data"):
+        report = Package(str(folder / "datapackage.json")).validate()
+        problems = [
+            f"{task.name}: {error.message}" for task in report.tasks for error in task.errors
+        ] + [error.message for error in report.errors]
+        assert report.valid, problems[:10]
 
 
 def test_no_op_rebuild_executes_nothing_and_runs_no_sphinx(built_copy):

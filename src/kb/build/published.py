@@ -9,22 +9,6 @@ from kb import csvsafe, indicators
 from kb.data import Snapshot
 from kb.paths import Paths
 
-PROJECT_COLUMNS = [
-    "id",
-    "title",
-    "phase",
-    "countries",
-    "lead_agency",
-    "identifiers",
-    "start_year",
-    "end_year",
-    "gef_grant_usd",
-    "cofinancing_usd",
-    "cacilm_link",
-    "source",
-    "note",
-]
-
 
 def indicator_table(snapshot: Snapshot):
     """Exactly what `indicators.csv` holds: every raw and derived value, projections included
@@ -42,12 +26,12 @@ def write(snapshot: Snapshot, target: Path, paths: Paths) -> list[Path]:
     table = indicator_table(snapshot)
     csvsafe.to_csv(table, target / "indicators.csv", index=False)
     out.append(target / "indicators.csv")
-    projects = snapshot.projects[PROJECT_COLUMNS].copy()
-    for col in ("start_year", "end_year"):
-        projects[col] = projects[col].astype("Int64")
-    csvsafe.to_csv(projects, target / "projects.csv", index=False, float_format="%.0f")
-    out.append(target / "projects.csv")
+    # The snapshot's own tables, whole: the data package's schema describes every column (a
+    # grant amount keeps its status: the concept-stage record is not a grant).
     for name in (
+        "projects",
+        "periods",
+        "results",
         "sources",
         "countries",
         "observations",
