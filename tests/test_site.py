@@ -106,3 +106,31 @@ def test_both_editions_share_one_chart_bundle_and_one_set_of_notebooks(site):
     agenda = (site / "ru" / "_generated" / "workshops" / "agenda.html").read_text(encoding="utf-8")
     for href in re.findall(r'href="([^"]+-ru\.ipynb)"', agenda):
         assert (site / "ru" / "_generated" / "workshops" / href).resolve().is_file(), href
+
+
+VNU = (
+    Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+)
+
+
+def test_every_page_is_valid_html(site):
+    """The W3C Nu HTML checker (npm `vnu-jar`, run with Java) finds no error on any page of
+    either edition (the theme's own files under `_static/` are not pages)."""
+    import json
+    import subprocess
+
+    assert VNU.exists(), "run `npm ci` (make test does) to install vnu-jar"
+    pages = [str(p) for p in sorted(site.rglob("*.html")) if "_static" not in p.parts]
+    assert len(pages) > 100
+    checked = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *pages],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    messages = json.loads(checked.stderr)["messages"]
+    problems = [
+        f"{m['url'].split(str(site))[-1]}:{m.get('lastLine', '?')}: {m['message']}"
+        for m in messages
+    ]
+    assert not problems, f"{len(problems)} errors: " + "\n".join(problems[:20])

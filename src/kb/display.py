@@ -122,6 +122,20 @@ def _filter_form(filters: dict[str, pd.Series]) -> str:
     )
 
 
+def frame_html(frame: pd.DataFrame) -> str:
+    """A data frame shown on a page (a workshop solution's result): pandas' HTML table in the
+    book's scrolling frame, as pandas' display options trim it, without the `<style scoped>`
+    block pandas' notebook view puts in the page (invalid HTML outside a notebook)."""
+    return table_frame(
+        frame.to_html(
+            max_rows=pd.get_option("display.max_rows"),
+            max_cols=pd.get_option("display.max_columns"),
+            show_dimensions=pd.get_option("display.show_dimensions"),
+            border=0,
+        )
+    )
+
+
 def table_frame(table_html: str, label: str = "") -> str:
     """The frame a table scrolls in on a narrow screen: keyboard users can focus and scroll it
     too (a named region, in the tab order)."""

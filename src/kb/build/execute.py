@@ -52,7 +52,8 @@ def _digest_files(files, base: Path) -> str:
 
 
 def shared_inputs_hash(paths: Paths) -> str:
-    """Hash of the code every page depends on: the kb package and the locked environment.
+    """Hash of the code every page depends on: the kb package, the set-up cell the build puts
+    first in every page, and the locked environment.
 
     Data is hashed per page, over only the slices the page read last time (see kb.deps).
     """
@@ -60,6 +61,7 @@ def shared_inputs_hash(paths: Paths) -> str:
 
     package = Path(kb.__file__).parent  # the code the kernels import, wherever it is installed
     h = hashlib.sha256(_digest_files(package.glob("*.py"), package).encode())
+    h.update(PAGE_SETUP.encode())
     lock = paths.root / "requirements.lock"
     if lock.exists():
         h.update(lock.read_bytes())
@@ -207,21 +209,29 @@ class Workers:
             self._stopping.join()
 
 
+PAGE_SETUP = (
+    'get_ipython().run_line_magic("reset", "-f")\n'
+    "import os\nos.environ.update({env!r})\n"
+    "import kb.deps\nkb.deps.reset()\n"
+    # Options another page may have changed go back to a new kernel's.
+    "import pandas\npandas.reset_option('^display|^mode', silent=True)\n"
+    "pandas.set_option('display.max_columns', 20)\n"
+    # Data frames a page shows are tables in the book's frame (kb.display.frame_html).
+    "import kb.display\nget_ipython().display_formatter.formatters['text/html'].for_type("
+    "pandas.DataFrame, kb.display.frame_html)\n"
+    # Bare Altair charts on a page are drawn like the book's figures.
+    "import altair, kb.charts\naltair.renderers.enable('kb')\n"
+    "import kb.i18n\nkb.i18n.reset()\nkb.i18n.set_language({lang!r})"
+)
+"""The hidden first cell of every page (`{env!r}`, `{lang!r}` filled per page). What it runs
+shapes every page's output, so it is one of the inputs every page's hash includes."""
+
+
 def _page_setup_cell(env: dict[str, str], lang: str):
     """Hidden first cell: forget the previous page's names, set this page's environment."""
     import nbformat
 
-    source = (
-        'get_ipython().run_line_magic("reset", "-f")\n'
-        f"import os\nos.environ.update({env!r})\n"
-        "import kb.deps\nkb.deps.reset()\n"
-        # Options another page may have changed go back to a new kernel's.
-        "import pandas\npandas.reset_option('^display|^mode', silent=True)\n"
-        "pandas.set_option('display.max_columns', 20)\n"
-        # Bare Altair charts on a page are drawn like the book's figures.
-        "import altair, kb.charts\naltair.renderers.enable('kb')\n"
-        f"import kb.i18n\nkb.i18n.reset()\nkb.i18n.set_language({lang!r})"
-    )
+    source = PAGE_SETUP.format(env=env, lang=lang)
     return nbformat.v4.new_code_cell(source, metadata={"tags": [BUILD_TAG]})
 
 

@@ -77,6 +77,42 @@ def alphabetical_key(term: str) -> tuple:
     return (0 if text[:1].isalpha() and "а" <= text[:1] <= "я" else 1, text)
 
 
+def _unique_ids_transform():
+    from docutils import nodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class UniqueIds(SphinxPostTransform):
+        """Give every element of a page an id no other element has.
+
+        Two extensions repeat ids: sphinx-exercise names every exercise's and solution's body
+        `exercise-content` / `solution-content`, and a translated paragraph's citations are
+        numbered afresh (`id14` twice on a Russian page). A repeated id is invalid HTML and
+        links to it are ambiguous; the second and later get a suffix (`exercise-content-2`)."""
+
+        default_priority = 990  # after the other post-transforms have made their nodes
+
+        def run(self, **kwargs) -> None:
+            seen: set[str] = set()
+            elements = list(self.document.findall(nodes.Element))
+            for element in elements:
+                seen.update(element.get("ids", ()))
+            taken: set[str] = set()
+            for element in elements:
+                ids = []
+                for id_ in element.get("ids", ()):
+                    if id_ in taken:
+                        n = 2
+                        while f"{id_}-{n}" in seen:
+                            n += 1
+                        id_ = f"{id_}-{n}"
+                        seen.add(id_)
+                    taken.add(id_)
+                    ids.append(id_)
+                element["ids"] = ids
+
+    return UniqueIds
+
+
 def _glossary_order_transform():
     from docutils import nodes
     from sphinx import addnodes
@@ -381,6 +417,7 @@ def setup(app):
     app.connect("html-page-context", _filter_script)
     app.connect("builder-inited", _add_interface_js)
     app.add_post_transform(_glossary_order_transform())
+    app.add_post_transform(_unique_ids_transform())
     app.connect("build-finished", _write_interface_js)
     app.connect("write-started", _empty_static_folder)
     app.connect("build-finished", _drop_emptied_search_terms)
