@@ -152,6 +152,19 @@ def test_markup_in_a_project_title_is_refused(data):
     ]
 
 
+def test_a_result_naming_an_unknown_project_or_outcome_group_is_refused(data):
+    def edit(rows):
+        rows[0]["project"] = "no-such-project"
+        rows[1]["outcome"] = "og9"
+
+    rewrite_csv(data / "results.csv", edit)
+    assert validate(data) == [
+        "data/results.csv:2:project: 'no-such-project' is not a known project id "
+        "(see data/projects.csv)",
+        "data/results.csv:3:outcome: 'og9' is not a known outcome id (see data/outcomes.csv)",
+    ]
+
+
 def test_row_with_too_few_columns(data):
     path = data / "observations.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
