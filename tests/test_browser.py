@@ -274,7 +274,7 @@ def test_offline_zip_draws_charts_from_disk(browser, built_copy, tmp_path):
 
     from .conftest import run_kb
 
-    result = run_kb(built_copy, "dist")
+    result = run_kb(built_copy, "dist", "--no-pdf")
     assert result.returncode == 0, result.stderr
     archive = next((built_copy / "dist").glob("cacilm-kb-*.zip"))
     with zipfile.ZipFile(archive) as zf:

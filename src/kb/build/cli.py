@@ -234,15 +234,23 @@ def bench(
 
 @app.command()
 @_friendly
-def dist() -> None:
-    """Zip the built site for offline use: dist/cacilm-kb-<version>.zip."""
+def dist(
+    pdf: bool = typer.Option(True, help="Also print the PDF editions and workshop handouts."),
+) -> None:
+    """Zip the built site for offline use (dist/cacilm-kb-<version>.zip) and print the book:
+    dist/cacilm-kb-<lang>.pdf per edition and dist/workshop-<module>-<audience>-<lang>.pdf."""
     from kb.build.buildlock import exclusive
     from kb.build.offline import make_dist
 
     paths = Paths.here()
     with exclusive(paths, "zip"):
         path = make_dist(paths)
-    typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        if pdf:
+            from kb.build import pdf as printing
+
+            made = printing.write_all(paths, path.parent, progress=typer.echo)
+            typer.echo(f"wrote {len(made)} PDF files to {path.parent}")
 
 
 def main() -> None:
