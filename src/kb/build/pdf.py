@@ -156,7 +156,7 @@ def book_pdf(
     for n, page in enumerate(writer.pages):
         page.merge_page(numbers.pages[n])
     writer.add_metadata({"/Title": WORDS[lang]["book"]})
-    writer.compress_identical_objects(remove_identicals=True, remove_orphans=True)  # fonts
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)  # fonts
     with out.open("wb") as handle:
         writer.write(handle)
     return total
