@@ -131,9 +131,7 @@ def _numbers(count: int, lang: str) -> str:
     )
 
 
-def book_pdf(
-    browser, paths: Paths, lang: str, out: Path, pages: list[Page] | None = None
-) -> int:
+def book_pdf(browser, paths: Paths, lang: str, out: Path, pages: list[Page] | None = None) -> int:
     """The whole edition (or the given pages of it) as one PDF; returns its number of pages."""
     from pypdf import PdfReader, PdfWriter
 
