@@ -15,14 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from kb.build.pdf import ARGS, DRAWN  # Chromium's flags here, and "every chart is drawn"
+
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.browser
 
@@ -124,12 +119,6 @@ AXE_RUN = (
     "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', "
     "'best-practice'], resultTypes: ['violations']})).violations.filter(v => ['serious', 'critical'].includes(v.impact))"
     ".map(v => v.id + ' (' + v.impact + '): ' + v.nodes[0].target.join(' '))"
-)
-
-
-DRAWN = (
-    "() => [...document.querySelectorAll('figure.kb-chart .kb-vega')]"
-    ".every(el => el.querySelector('svg, canvas') || el.textContent.length)"
 )
 
 

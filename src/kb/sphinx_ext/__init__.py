@@ -206,10 +206,15 @@ def page_description(doctree) -> str:
         text = " ".join(paragraph.astext().split())
         if len(text) < 40:
             continue
-        if len(text) > DESCRIPTION_LENGTH:
-            text = text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-        return text
+        return _shortened(text)
     return ""
+
+
+def _shortened(text: str) -> str:
+    """`text` cut at a word to about `DESCRIPTION_LENGTH` characters."""
+    if len(text) > DESCRIPTION_LENGTH:
+        text = text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
 
 
 def _ancestors(node):
@@ -242,10 +247,7 @@ def _first_html_paragraph(body: str) -> str:
 
     parser = Paragraphs()
     parser.feed(body)
-    text = next((t for t in parser.found if len(t) >= 40), "")
-    if len(text) > DESCRIPTION_LENGTH:
-        text = text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-    return text
+    return _shortened(next((t for t in parser.found if len(t) >= 40), ""))
 
 
 def _meta_description(app, pagename, templatename, context, doctree) -> None:
