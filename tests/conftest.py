@@ -47,14 +47,18 @@ def rewrite_csv(path: Path, edit) -> None:
         writer.writerows(rows)
 
 
+def file_hashes(folder: Path) -> dict[str, str]:
+    """Each file's path under `folder` and the SHA-256 of its bytes."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
 def tree_digest(folder: Path) -> str:
     """One hash of every file's path and bytes, to prove a folder was left untouched."""
-    h = hashlib.sha256()
-    for f in sorted(folder.rglob("*")):
-        if f.is_file():
-            h.update(str(f.relative_to(folder)).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()
+    return hashlib.sha256(repr(sorted(file_hashes(folder).items())).encode()).hexdigest()
 
 
 def shared_folder(tmp_path_factory, name: str, make) -> Path:
@@ -172,15 +176,6 @@ def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
         ),
         encoding="utf-8",
     )
-
-
-def file_hashes(folder: Path) -> dict[str, str]:
-    """Each file's path under `folder` and the SHA-256 of its bytes."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="session")
