@@ -17,11 +17,12 @@ import jupytext
 import papermill as pm
 
 from kb.build.pages import Job
+from kb.charts import SPEC_SCRIPT
 from kb.paths import Paths
 from tests.conftest import ROOT
 
 HREF = re.compile(r'\s(?:href|id)="[^"]*"')
-SPEC = re.compile(r'<script type="application/json" class="kb-spec">(.*?)</script>', re.S)
+SPEC = re.compile(r'<figure class="kb-chart" data-spec="[^"]*?([^/"]+)"')
 
 
 def _outputs(nb) -> list[dict]:
@@ -55,10 +56,11 @@ def test_country_template_run_by_hand_gives_the_built_page(built_project, tmp_pa
         for o in _outputs(by_hand)
         if "application/vnd.vegalite.v5+json" in o.get("data", {})
     ]
+    charts = Paths(built_project).charts
     figures = [
-        json.loads(m)
+        json.loads(SPEC_SCRIPT.match((charts / name).read_text(encoding="utf-8")).group(1))
         for o in _outputs(built)
-        for m in SPEC.findall(o.get("data", {}).get("text/html", ""))
+        for name in SPEC.findall(o.get("data", {}).get("text/html", ""))
     ]
     assert drawn and len(drawn) == len(figures)
     assert [d["application/vnd.vegalite.v5+json"] for d in drawn] == figures

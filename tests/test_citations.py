@@ -89,11 +89,14 @@ def test_a_copy_read_is_recorded_in_read_from(sources):
 
 def test_wdi_series_name_the_world_bank_and_its_series_page(sources):
     rows = sources.set_index("id")
-    land = rows.loc["wdi-opennumbers-land-area-km2"]
+    land = rows.loc["wb-wdi-ag-lnd-totl-k2"]
     assert land.publisher == "World Bank"
     assert land.title == "World Development Indicators: Land area (sq. km) (AG.LND.TOTL.K2)"
     assert land.url == "https://data.worldbank.org/indicator/AG.LND.TOTL.K2"
-    assert "open-numbers" in land.read_from
+    assert land.vintage == "WDI, last updated 2026-01-28"  # the file's own date
+    assert land.read_from.startswith("https://github.com/")  # the copy it was read from
+    for r in rows.itertuples():  # a copy is never named as the publisher
+        assert "github" not in r.publisher.lower() and "mirror" not in r.publisher.lower(), r
 
 
 def test_urls_with_double_hyphens_survive_bibtex_decoding():

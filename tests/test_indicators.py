@@ -99,9 +99,9 @@ def test_agricultural_land_per_person(table):
     row = value(table, "agricultural_land_per_person_ha", "KGZ", 2015)
     assert row.value == pytest.approx(share / 100 * area * 100 / people)
     assert set(row.source.split(";")) == {
-        "gapminder-agricultural-land-pct",
-        "wdi-opennumbers-land-area-km2",
-        "gapminder-population-total",
+        "wb-wdi-ag-lnd-agri-zs",
+        "wb-wdi-ag-lnd-totl-k2",
+        "wb-wdi-sp-pop-totl",
     }
 
 

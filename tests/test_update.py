@@ -15,7 +15,7 @@ from kb.errors import KbError
 from kb.paths import Paths
 from kb.update import update
 
-from .conftest import ROOT, copy_project, tree_digest
+from .conftest import ROOT, copy_project, rewrite_csv, tree_digest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "worldbank"
 API = r"https://api\.worldbank\.org/v2/en/"
@@ -49,7 +49,14 @@ def update_from_recordings(root: Path) -> None:
 
 @pytest.fixture()
 def project(tmp_path) -> Paths:
+    """A copy of the project whose snapshot predates WDI's 2023 land areas (they are dropped), so
+    that the recorded responses add values as well as revise and withdraw them."""
     root = copy_project(tmp_path / "project")
+
+    def before_2023(rows):
+        rows[:] = [r for r in rows if (r["indicator"], r["year"]) != ("land_area_km2", "2023")]
+
+    rewrite_csv(root / "data" / "observations.csv", before_2023)
     return Paths(root)
 
 
@@ -57,20 +64,20 @@ def test_an_update_reports_added_revised_and_withdrawn_values_and_writes_them(pr
     with responses.RequestsMock() as mock:
         _record(mock)
         changes = update(project, WANTED, today=TODAY, backoff=0, progress=False)
-    assert ("land_area_km2", "KAZ", 2019, 2699700.0) in changes.added
+    assert ("land_area_km2", "KAZ", 2023, 2699700.0) in changes.added
     revised = changes.largest_revisions()
     assert revised[0][:3] == ("forest_area_pct", "UZB", 2020)
     assert revised[0][4] == pytest.approx(revised[0][3] + 0.5)
     assert [w[:3] for w in changes.withdrawn] == [("forest_area_pct", "TKM", 1992)]
     assert changes.unchanged > 250
     observations = (project.data / "observations.csv").read_text(encoding="utf-8")
-    assert "land_area_km2,KAZ,2019,2699700,wb-wdi-ag-lnd-totl-k2,," in observations
+    assert "land_area_km2,KAZ,2023,2699700,wb-wdi-ag-lnd-totl-k2,," in observations
     assert "forest_area_pct,TKM,1992," not in observations
-    assert "wdi-opennumbers-land-area-km2" not in observations  # the mirror's rows are replaced
     sources = (project.data / "sources.csv").read_text(encoding="utf-8")
     row = next(line for line in sources.splitlines() if line.startswith("wb-wdi-ag-lnd-totl-k2,"))
     assert "World Bank" in row and "AG.LND.TOTL.K2" in row and "2025-07-01" in row
     assert "2026-12-03" in row and "api.worldbank.org/v2/country/KAZ;KGZ;TJK;TKM;UZB" in row
+    assert "github.com" not in row  # read from the publisher's API: no copy to name
     report = (project.build / "update-report.md").read_text(encoding="utf-8")
     assert "| forest_area_pct | UZB | 2020 |" in report and "withdrawn" in report.lower()
 

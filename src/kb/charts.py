@@ -1,10 +1,13 @@
 """Charts: one Altair theme for the book, chart builders, and an offline renderer.
 
-Pages never load anything from another host. In the book a chart is emitted as a `<figure>`
-holding its Vega-Lite spec as inert JSON; `_static/kb-charts.js` loads the vendored vega bundle (built by
-`write_bundle` from vl-convert) once, only on pages that have charts, and draws them. Each figure
-carries a text description for screen readers, a source-and-licence line and download links for
-the chart's data (CSV) and image (SVG rendered at build time with vl-convert).
+Pages never load anything from another host. In the book a chart is a `<figure>` that shows
+the image vl-convert rendered at build time (an SVG in the shared `charts/` folder, scaled to its
+column), so it is there at once, costs a few kilobytes and prints. The figure names its Vega-Lite
+spec, kept beside the image as a small script (`*.vl.js`, which a browser loads from disk too,
+where it may not fetch JSON): `_static/kb-charts.js` loads it and the vendored vega bundle (built
+by `write_bundle` from vl-convert) only when a reader asks for the values (a button, or a mouse
+over the chart) and redraws that chart with tooltips. Each figure carries a text description, a
+source-and-licence line and download links for the chart's data (CSV) and image (SVG).
 """
 
 from __future__ import annotations
@@ -137,6 +140,15 @@ def _safe_json(obj) -> str:
 # links to any more are deleted by `kb.build.pipeline.prune_chart_files` before publishing.
 
 
+def spec_script(spec: dict) -> bytes:
+    """A chart's Vega-Lite spec as a script that hands it to `kbSpec` (`_static/kb-charts.js`)."""
+    return f"kbSpec({_safe_json(spec)});\n".encode()
+
+
+SPEC_SCRIPT = re.compile(r"^kbSpec\((.*)\);\n$", re.S)
+"""What `spec_script` writes, to read the spec back (tests, tools)."""
+
+
 def _digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()[:16]
 
@@ -234,6 +246,17 @@ def _svg_download(folder: Path, label: str, spec: dict) -> str:
     return name
 
 
+_SVG_SIZE = re.compile(rb'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
+
+
+def svg_size(svg: bytes) -> tuple[str, str]:
+    """Width and height of a vl-convert SVG, in CSS pixels, as its root element gives them."""
+    found = _SVG_SIZE.search(svg[:2000])
+    if not found:
+        raise ValueError("vl-convert gave an SVG without width and height")
+    return found.group(1).decode(), found.group(2).decode()
+
+
 SVG_FORMAT = 1
 """Bump when `_render_svg` changes what it makes of vl-convert's output (invalidates the memo)."""
 
@@ -267,13 +290,17 @@ class Figure:
             spec.setdefault("config", {})["locale"] = locale
         return spec
 
-    def _write_downloads(self, spec: dict) -> tuple[str, str]:
-        """The chart's CSV and SVG in the shared `charts/` folder, each named by its own bytes."""
+    def _write_downloads(self, spec: dict) -> tuple[str, str, str, tuple[str, str]]:
+        """The chart's CSV, SVG and spec script in the shared `charts/` folder, each named by
+        its own bytes, and the SVG's width and height (the page keeps the image's place while
+        it loads)."""
         out = _downloads_dir()
         csv_name = write_download(out, self.label, "csv", _csv_bytes(self.data))
         svg_name = _svg_download(out, self.label, spec)
+        spec_name = write_download(out, self.label, "vl.js", spec_script(spec))
         base = f"{_charts_root()}charts/"
-        return base + csv_name, base + svg_name
+        size = svg_size((out / svg_name).read_bytes())
+        return base + csv_name, base + svg_name, base + spec_name, size
 
     def credits_html(self) -> str:
         snap = self.snapshot or load()
@@ -305,26 +332,36 @@ class Figure:
 
     def _repr_html_(self) -> str:
         spec = self.spec()
-        csv_url, svg_url = self._write_downloads(spec)
+        csv_url, svg_url, spec_url, (width, height) = self._write_downloads(spec)
         desc = html.escape(self.description)
         return (
-            f'<figure class="kb-chart">'
-            f'<div class="kb-vega" role="img" aria-label="{html.escape(self.description, True)}">'
-            f"</div>"
-            f'<script type="application/json" class="kb-spec">{_safe_json(spec)}</script>'
+            f'<figure class="kb-chart" data-spec="{spec_url}">'
+            f'<div class="kb-vega"><img class="kb-static" src="{svg_url}" width="{width}" '
+            f'height="{height}" alt="{html.escape(self.description, True)}" loading="lazy" '
+            'decoding="async"></div>'
             f'<figcaption><p class="kb-desc">{desc}</p>'
             f'<p class="kb-credit">{self.credits_html()}</p>'
             f'<p class="kb-downloads">{t("Download: ")}<a href="{csv_url}" download>'
-            f'{t("data (CSV)")}</a> · <a href="{svg_url}" download>{t("image (SVG)")}</a></p>'
+            f'{t("data (CSV)")}</a> · <a href="{svg_url}" download>{t("image (SVG)")}</a>'
+            f'<button type="button" class="kb-explore" hidden>{t("Show the values")}</button></p>'
             "</figcaption></figure>"
         )
 
 
 def _kb_renderer(spec: dict, **_options) -> dict:
-    """Altair renderer for bare charts in a notebook: same offline HTML, no captions."""
+    """Altair renderer for bare charts in a page: the same image and spec script as a Figure,
+    no caption (a bare chart has no description or sources to show)."""
+    out = _downloads_dir()
+    base = f"{_charts_root()}charts/"
+    svg_name = _svg_download(out, "chart", spec)
+    spec_name = write_download(out, "chart", "vl.js", spec_script(spec))
+    width, height = svg_size((out / svg_name).read_bytes())
     return {
-        "text/html": '<figure class="kb-chart"><div class="kb-vega"></div>'
-        f'<script type="application/json" class="kb-spec">{_safe_json(spec)}</script></figure>',
+        "text/html": f'<figure class="kb-chart" data-spec="{base}{spec_name}">'
+        f'<div class="kb-vega"><img class="kb-static" src="{base}{svg_name}" width="{width}" '
+        f'height="{height}" alt="{t("Chart")}" loading="lazy" decoding="async"></div>'
+        f'<figcaption><p class="kb-downloads"><button type="button" class="kb-explore" hidden>'
+        f"{t('Show the values')}</button></p></figcaption></figure>",
         "text/plain": "<Vega-Lite chart>",
     }
 

@@ -20,6 +20,8 @@ CORE = (
     "land_area_km2",
     "agricultural_land_pct",
     "arable_land_pct",
+    "irrigated_land_pct",
+    "cereal_yield_kg_ha",
     "forest_area_km2",
     "forest_area_pct",
     "agriculture_value_added_pct_gdp",
@@ -38,6 +40,7 @@ TREND_CHARTS = (
     "agriculture_value_added_pct_gdp",
     "agriculture_employment_pct",
     "agricultural_land_per_person_ha",
+    "cereal_yield_kg_ha",
 )
 """Indicators drawn as five-country trend charts on each country page."""
 

@@ -81,6 +81,8 @@ RU: dict[str, str] = {
     "Download: ": "Скачать: ",
     "data (CSV)": "данные (CSV)",
     "image (SVG)": "изображение (SVG)",
+    "Show the values": "Показать значения",
+    "Chart": "Диаграмма",
     "{title}, latest year": "{title}, последний год",
     "Line chart: {title} ({unit}) for the five countries, {first}–{last}. Latest values: {values}.": "Линейный график: {title} ({unit}) по пяти странам, {first}–{last}. Последние значения: "
     "{values}.",

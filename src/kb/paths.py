@@ -75,7 +75,7 @@ class Paths:
 
     @property
     def charts(self) -> Path:
-        """Chart downloads (CSV, SVG) written by executed pages, published as `charts/`.
+        """Chart downloads (CSV, SVG) and spec scripts written by executed pages, published as `charts/`.
 
         Not under `_extra`: Sphinx never deletes an extra file it copied once, so old versions
         would pile up in the site; publishing mirrors this folder exactly instead."""

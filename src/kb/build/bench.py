@@ -172,8 +172,9 @@ def page_figures(site: Path) -> tuple[list[tuple[str, int]], list[tuple[str, flo
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     timings = []
-    first = """() => new Promise(done => { const t = () => document.querySelector(
-        '.vega-embed svg') ? done(performance.now()) : requestAnimationFrame(t); t(); })"""
+    first = """() => new Promise(done => { const t = () => [...document.querySelectorAll(
+        'img.kb-static')].some(i => i.complete && i.naturalWidth) ? done(performance.now())
+        : requestAnimationFrame(t); t(); })"""
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium",

@@ -29,10 +29,14 @@ ARGS = [
     "--no-first-run",
 ]
 MARGIN = {"top": "14mm", "bottom": "16mm", "left": "13mm", "right": "13mm"}
+EAGER = "() => document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
+"""Loads the images a screen would load only on scrolling (every chart), as paper needs them."""
 DRAWN = (
-    "() => [...document.querySelectorAll('figure.kb-chart .kb-vega')]"
-    ".every(el => el.querySelector('svg, canvas') || el.textContent.length)"
+    "() => [...document.querySelectorAll('figure.kb-chart .kb-vega')].every(el => "
+    "[...el.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0) "
+    "&& el.querySelector('img, svg, canvas'))"
 )
+"""Every chart on the page shows: its image is loaded (or its interactive drawing is there)."""
 TRAINER_COPY = (
     "() => { document.documentElement.classList.add('kb-trainer-copy');"
     " document.querySelectorAll('details').forEach(d => d.open = true); }"
@@ -86,6 +90,7 @@ def _print(browser, page_file: Path, trainer: bool = False) -> bytes:
         tab = context.new_page()
         tab.goto(page_file.as_uri())
         if tab.locator("figure.kb-chart").count():
+            tab.evaluate(EAGER)
             tab.wait_for_function(DRAWN, timeout=60000)
         if trainer:
             tab.evaluate(TRAINER_COPY)

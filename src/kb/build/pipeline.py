@@ -69,7 +69,7 @@ def prepare_assets(paths: Paths, chart_bundle: bool = True) -> None:
         citations.write_bibtex(snap, paths.edition(lang) / "book" / "references.bib", lang)
 
 
-_CHART_FILE = re.compile(r"charts/([\w.-]+\.(?:csv|svg))")
+_CHART_FILE = re.compile(r"charts/([\w.-]+\.(?:csv|svg|vl\.js))")
 
 
 def prune_chart_files(paths: Paths) -> int:

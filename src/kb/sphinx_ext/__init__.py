@@ -263,16 +263,16 @@ def _meta_description(app, pagename, templatename, context, doctree) -> None:
         context["metatags"] = (context.get("metatags") or "") + tag
 
 
-def _preload_chart_bundle(app, pagename, templatename, context, doctree) -> None:
-    """On pages with charts, fetch the chart bundle while the page is still being parsed.
+def _name_chart_bundle(app, pagename, templatename, context, doctree) -> None:
+    """On pages with charts, tell `kb-charts.js` where the interactive layer is, without fetching it.
 
-    Both editions load the one bundle at the site root (a translation lives one folder down), so
-    a reader's browser fetches it once; `kb-charts.js` takes its address from this link."""
+    Both editions use the one bundle at the site root (a translation lives one folder down), so a
+    reader's browser caches it once; it is fetched only when a reader asks for a chart's values."""
     if 'class="kb-chart"' not in (context.get("body") or ""):
         return
     up = "../" * pagename.count("/") + ("" if (app.config.language or "en") == "en" else "../")
     context["metatags"] = (context.get("metatags") or "") + (
-        f'<link rel="preload" href="{up}vendor/vega-bundle.js" as="script" id="kb-chart-bundle">'
+        f'<meta name="kb-chart-bundle" content="{up}vendor/vega-bundle.js">'
     )
 
 
@@ -413,7 +413,7 @@ def setup(app):
         app.add_role(f"kb-{kind}", _fact_role(kind))
     _register_citation_plugins()
     app.connect("builder-inited", _wait_for_go, priority=900)
-    app.connect("html-page-context", _preload_chart_bundle)
+    app.connect("html-page-context", _name_chart_bundle)
     app.connect("html-page-context", _meta_description)
     app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", _filter_script)

@@ -30,10 +30,13 @@ SERIES: dict[str, str] = {
     "agri_water_withdrawal_pct": "ER.H2O.FWAG.ZS",
     "renewable_water_per_capita_m3": "ER.H2O.INTR.PC",
     "protected_areas_pct": "ER.LND.PTLD.ZS",
+    "gdp_per_capita_usd": "NY.GDP.PCAP.KD",
+    "cereal_yield_kg_ha": "AG.YLD.CREL.KG",
+    "irrigated_land_pct": "AG.LND.IRIG.AG.ZS",
 }
-"""Book indicator → WDI series code. Not here: GDP per person (the book's series is in constant
-2010 US$, WDI's now in constant 2015 US$: another indicator) and CO₂ per person (WDI withdrew
-EN.ATM.CO2E.PC)."""
+"""Book indicator → WDI series code. Not here: CO₂ per person (WDI withdrew EN.ATM.CO2E.PC; its
+successor EN.GHG.CO2.PC.CE.AR5 counts another quantity, from another source: a new indicator,
+not an update of this one)."""
 
 
 @dataclass(frozen=True)
