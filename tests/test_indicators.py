@@ -144,33 +144,48 @@ def test_remembered_tables_still_record_what_each_page_reads():
     assert indicators.table(snap, ["agricultural_land_per_person_ha"]).loc[0, "value"] != -1.0
 
 
-def _projected_rows() -> list[tuple[str, str, int]]:
-    """(indicator, country, year) of every observation data/ flags as a projection."""
-    with (ROOT / "data" / "observations.csv").open(encoding="utf-8") as f:
-        return [
-            (r["indicator"], r["country"], int(r["year"]))
-            for r in csv.DictReader(f)
-            if r["status"] == "projection"
-        ]
+@pytest.fixture(scope="module")
+def projected(tmp_path_factory):
+    """The snapshot, copied, with a population projection for 2026 per country (as a publisher
+    flags one: same series, status `projection`); the value is the country's latest estimate,
+    which no page may show as 2026's."""
+    import shutil
+
+    data = tmp_path_factory.mktemp("projected") / "data"
+    shutil.copytree(ROOT / "data", data)
+    with (data / "observations.csv").open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, list(reader)
+    latest = {}
+    for r in rows:
+        if r["indicator"] == "population":
+            latest[r["country"]] = r
+    rows += [{**r, "year": "2026", "status": "projection"} for r in latest.values()]
+    with (data / "observations.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return load(data), {(r["indicator"], r["country"], int(r["year"])) for r in latest.values()}
 
 
-def test_a_projection_is_never_a_latest_value(table):
-    """WPP 2019 projects population from 2021: the book's latest population is its 2020
-    estimate, and no page table or chart (all read `table()`) holds a projected value."""
-    projected = _projected_rows()
-    assert ("population", "KAZ", 2024) in projected
+def test_a_projection_is_never_a_latest_value(projected):
+    """Pages read `table()`: it leaves projections out, so the latest population stays the
+    latest estimate, and the change since the baseline ends there too."""
+    snap, estimates = projected
+    table = indicators.table(snap)
     assert "projection" not in set(table.status)
-    assert not {(r.indicator, r.country, r.year) for r in table.itertuples()} & set(projected)
-    latest = indicators.latest("population")
-    assert set(latest.year) == {2020} and set(latest.status) == {"estimate"}
-    change = indicators.change_since_baseline("population")
-    assert set(change.latest_year) == {2020}
+    assert not table[(table.indicator == "population") & (table.year == 2026)].shape[0]
+    latest = indicators.latest("population", snap)
+    assert set(latest.year) == {year for _, _, year in estimates} and 2026 not in set(latest.year)
+    change = indicators.change_since_baseline("population", snap)
+    assert 2026 not in set(change.latest_year)
 
 
-def test_downloads_keep_projections_marked_and_derived_values_inherit_them():
-    everything = indicators.table(load(), projections=True)
-    projected = everything[everything.status == "projection"]
-    assert {("population", "KAZ", 2024), ("population_change_pct", "KAZ", 2024)} <= {
-        (r.indicator, r.country, r.year) for r in projected.itertuples()
+def test_downloads_keep_projections_marked_and_derived_values_inherit_them(projected):
+    snap, _ = projected
+    everything = indicators.table(snap, projections=True)
+    marked = everything[everything.status == "projection"]
+    assert {("population", "KAZ", 2026), ("population_change_pct", "KAZ", 2026)} <= {
+        (r.indicator, r.country, r.year) for r in marked.itertuples()
     }
-    assert len(projected[projected.indicator == "population"]) == len(_projected_rows())
+    assert len(marked[marked.indicator == "population"]) == 5
