@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 KB     := $(BIN)/kb
 NODE_STAMP := node_modules/.installed
 
-.PHONY: book test serve clean dist bench validate lint lock update
+.PHONY: book test serve clean dist bench validate lint lock update workshop-kit
 
 book: $(STAMP)
 	@$(KB) build
@@ -26,6 +26,10 @@ bench: $(STAMP)
 dist: $(STAMP)
 	@$(KB) dist
 
+# The participant kit alone (make dist writes it too): wheels for Windows, Linux and macOS.
+workshop-kit: $(STAMP)
+	@$(KB) kit
+
 validate: $(STAMP)
 	@$(KB) validate
 
@@ -40,9 +44,12 @@ lint: $(STAMP)
 clean:
 	@if [ -x $(KB) ]; then $(KB) clean; else rm -rf _build book/_generated; fi
 
-# Re-lock after editing pyproject.toml dependencies.
+# Re-lock after editing pyproject.toml dependencies: the project's lock (Linux, this machine) and
+# the workshop kit's (universal: Windows, Linux and macOS laptops).
 lock: $(STAMP)
-	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra workshop --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['workshop']))" \
+	  | $(BIN)/uv pip compile - --universal --python-version 3.11 --generate-hashes -o requirements-workshop.lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "Setting up $(VENV) from requirements.lock …"

@@ -236,9 +236,11 @@ def bench(
 @_friendly
 def dist(
     pdf: bool = typer.Option(True, help="Also print the PDF editions and workshop handouts."),
+    kit: bool = typer.Option(True, help="Also make the workshop participants' kit."),
 ) -> None:
-    """Zip the built site for offline use (dist/cacilm-kb-<version>.zip) and print the book:
-    dist/cacilm-kb-<lang>.pdf per edition and dist/workshop-<module>-<audience>-<lang>.pdf."""
+    """Zip the built site for offline use (dist/cacilm-kb-<version>.zip), print the book
+    (dist/cacilm-kb-<lang>.pdf per edition, dist/workshop-<module>-<audience>-<lang>.pdf) and
+    make the participants' kit (dist/cacilm-workshop-kit.zip; see `kb kit`)."""
     from kb.build.buildlock import exclusive
     from kb.build.offline import make_dist
 
@@ -251,6 +253,36 @@ def dist(
 
             made = printing.write_all(paths, path.parent, progress=typer.echo)
             typer.echo(f"wrote {len(made)} PDF files to {path.parent}")
+        if kit:
+            _kit(paths, list(KIT_PLATFORMS))
+
+
+KIT_PLATFORMS = ("windows", "linux", "macos")
+
+
+def _kit(paths: Paths, platforms: list[str]) -> None:
+    from kb.build.kit import make_kit
+
+    archive = make_kit(paths, platforms, progress=typer.echo)
+    typer.echo(f"wrote {archive} ({archive.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command()
+@_friendly
+def kit(
+    platform: list[str] | None = typer.Option(  # noqa: B008 (typer's documented style)
+        None, help="Laptops to carry wheels for: windows, linux, macos (default: all three)."
+    ),
+) -> None:
+    """Make the workshop participants' kit (dist/cacilm-workshop-kit.zip): wheels of every
+    package the notebooks need, kb, the offline book with the participants' notebooks, the
+    snapshot, installers for Windows, Linux and macOS and a setup checklist. Needs the package
+    index (PyPI) once, to download the wheels; the laptops then install with no internet."""
+    from kb.build.buildlock import exclusive
+
+    paths = Paths.here()
+    with exclusive(paths, "zip"):
+        _kit(paths, platform or list(KIT_PLATFORMS))
 
 
 def main() -> None:
