@@ -305,7 +305,7 @@ def test_offline_zip_draws_charts_from_disk(browser, built_copy, tmp_path):
 
     from .conftest import run_kb
 
-    result = run_kb(built_copy, "dist", "--no-pdf")
+    result = run_kb(built_copy, "dist", "--no-pdf", "--no-kit")
     assert result.returncode == 0, result.stderr
     archive = next((built_copy / "dist").glob("cacilm-kb-*.zip"))
     with zipfile.ZipFile(archive) as zf:
