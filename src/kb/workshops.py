@@ -321,6 +321,8 @@ def _catalogue(paths: Paths, lang: str, slug: str) -> dict[str, str]:
     from babel.messages.pofile import read_po
 
     po = paths.locales / lang / "LC_MESSAGES" / "_generated" / "workshops" / f"{slug}.po"
+    if not po.exists():  # a new module before `kb i18n update`; `kb i18n check` reports it
+        return {}
     with po.open("rb") as handle:
         return {m.id: m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
 
