@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import nbformat
@@ -16,7 +17,7 @@ from .conftest import ROOT
 
 def test_agenda_sums_the_modules_minutes(site):
     mods = workshops.modules(Paths(ROOT))
-    assert len(mods) >= 3
+    assert len(mods) >= 5
     page = (site / "_generated" / "workshops" / "agenda.html").read_text(encoding="utf-8")
     teach = sum(m.teaching_minutes for m in mods)
     practise = sum(m.exercise_minutes for m in mods)
@@ -25,7 +26,7 @@ def test_agenda_sums_the_modules_minutes(site):
         assert f'href="{m.slug}.html"' in page
 
 
-@pytest.mark.parametrize("slug", ["m1", "m2", "m3"])
+@pytest.mark.parametrize("slug", ["m0", "m1", "m2", "m3", "m4"])
 def test_module_page_has_objectives_exercises_and_hidden_solutions(site, slug):
     page = (site / "_generated" / "workshops" / f"{slug}.html").read_text(encoding="utf-8")
     assert "Learning objectives." in page and "Prerequisites." in page
@@ -35,7 +36,9 @@ def test_module_page_has_objectives_exercises_and_hidden_solutions(site, slug):
     assert exercises >= 2 and solutions == exercises
 
 
-@pytest.mark.parametrize("name", ["m1-solutions", "m2-solutions", "m3-solutions-ru"])
+@pytest.mark.parametrize(
+    "name", ["m0-solutions", "m1-solutions", "m2-solutions", "m3-solutions-ru", "m4-solutions-ru"]
+)
 def test_every_solution_runs_with_papermill(site, name, tmp_path, monkeypatch, built_project):
     monkeypatch.setenv("KB_ROOT", str(built_project))
     notebook = site / "workshops" / f"{name}.ipynb"
@@ -52,7 +55,7 @@ def test_every_solution_runs_with_papermill(site, name, tmp_path, monkeypatch, b
 
 
 def test_participants_notebooks_hold_no_solutions(site):
-    for slug in ("m1", "m2", "m3"):
+    for slug in ("m0", "m1", "m2", "m3", "m4"):
         student = nbformat.read(site / "workshops" / f"{slug}-exercises.ipynb", as_version=4)
         full = nbformat.read(site / "workshops" / f"{slug}-solutions.ipynb", as_version=4)
         sources = "\n".join(c.source for c in student.cells)
@@ -71,7 +74,7 @@ def _cyrillic_share(text: str) -> float:
     return sum("а" <= c.lower() <= "я" or c in "ёЁ" for c in letters) / max(len(letters), 1)
 
 
-@pytest.mark.parametrize("slug", ["m1", "m2", "m3"])
+@pytest.mark.parametrize("slug", ["m0", "m1", "m2", "m3", "m4"])
 def test_russian_notebooks_are_in_russian_and_hide_the_solutions(site, slug):
     """Each module's notebooks exist per language: the Russian ones speak Russian outside code,
     run in Russian (`lang = "ru"`) and the participants' copy holds no solution or trainer note."""
@@ -110,6 +113,7 @@ def test_notebooks_show_plain_markdown_and_their_links_resolve_in_the_site(site)
         notebook = nbformat.read(path, as_version=4)
         text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
         assert "```{" not in text and ":class:" not in text, path.name
+        assert "{numref}" not in text, path.name  # exercise references as the module's numbers
         for target in re.findall(r"\]\(((?!https?:)[^)#\s]+)", text):
             assert (path.parent / target).resolve().is_file(), f"{path.name}: {target}"
             checked += 1
@@ -128,4 +132,28 @@ def test_the_day_is_a_timetable_of_contiguous_slots_with_the_modules_minutes():
 
 def test_the_russian_agenda_shows_the_day_in_russian(site):
     page = (site / "ru/_generated/workshops/agenda.html").read_text(encoding="utf-8")
-    assert "Расписание дня" in page and "09:00–09:30" in page and "Обед" in page
+    assert "Расписание дня" in page and "09:00–09:20" in page and "Обед" in page
+
+
+@pytest.mark.parametrize("slug", ["m0", "m1", "m2", "m3", "m4"])
+def test_module_page_asks_questions_and_ends_with_key_points_and_a_check(site, slug):
+    """The glance block says what the module answers and which exercise assesses each objective;
+    the page ends with its key points and a formative check whose answer waits in a dropdown."""
+    page = (site / "_generated" / "workshops" / f"{slug}.html").read_text(encoding="utf-8")
+    glance = page.split("Module at a glance", 1)[1].split("</div>", 2)[:2]
+    glance = re.sub(r"<[^>]+>", "", "".join(glance))  # the exercise references are links
+    assert "Questions." in glance and "Learning objectives." in glance
+    assert re.search(r"assessed by exercises? \d", glance)
+    tail = page.split('<div class="exercise admonition"')[-1]
+    assert 'id="key-points"' in tail and 'id="formative-check"' in tail
+    check = tail.split('id="formative-check"', 1)[1]
+    assert re.search(r'class="[^"]*\bdropdown\b', check) and "Expected answer" in check
+
+
+def test_the_day_opens_with_the_primer_and_closes_with_the_capstone():
+    day = workshops.day(Paths(ROOT))
+    shown = [int(m) for m in day[day.kind == "module"].module]
+    assert len(shown) >= 4 and shown[0] == 0 and shown[-1] == 4
+    assert day.end.iloc[-1] <= dt.time(17, 15)  # the day ends by about five
+    for before, after in zip(day.kind.iloc[:-1], day.kind.iloc[1:], strict=True):
+        assert not (before == after == "module")  # no two modules back to back

@@ -256,6 +256,22 @@ _EXERCISE_START = re.compile(r"```\{exercise-start\}\s*\n(?::[^\n]*\n)*```")
 _EXERCISE_END = re.compile(r"```\{exercise-end\}\s*```")
 
 
+_EXERCISE_LABEL = re.compile(r"^:label:\s*(?P<label>\S+)", re.M)
+_NUMREF = re.compile(r"\{numref\}`(?:(?P<text>[^`<]*?)\s*<(?P<target>[^`>]+)>|(?P<label>[^`]+))`")
+
+
+def _exercise_numbers(nb) -> dict[str, int]:
+    """Each exercise's label → its number in this module (1, 2, …), as the notebook shows it."""
+    labels = [
+        label
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for block in _EXERCISE_START.finditer(cell.source)
+        for label in _EXERCISE_LABEL.findall(block.group(0))
+    ]
+    return {label: number for number, label in enumerate(labels, start=1)}
+
+
 _ADMONITION = re.compile(r"```\{admonition\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)\n```", re.S)
 _LINK = re.compile(r"\]\((?P<target>(?!https?:|#)[^)\s]+\.(?:md|ipynb))(?P<anchor>#[^)]*)?\)")
 PAGE_FOLDER = "_generated/workshops"
@@ -282,10 +298,22 @@ def _site_link(match: re.Match, lang: str) -> str:
 
 def plain_notebook(nb):
     """Replace the book's directives by Markdown Jupyter shows (exercise and solution headings,
-    admonitions as quoted blocks) and point its links at the site's pages, in the language
-    `kb.i18n` is set to."""
+    admonitions as quoted blocks), number references to exercises within the module, and point
+    its links at the site's pages, in the language `kb.i18n` is set to."""
     lang = i18n.language()
+    numbers = _exercise_numbers(nb)
     number = 0
+
+    def numref(match):
+        """`{numref}` to an exercise: the page numbers exercises across the book, a notebook
+        within its module, so the reference takes the module's number."""
+        label = match.group("target") or match.group("label")
+        if label not in numbers:
+            return match.group(0)
+        if match.group("text"):
+            return match.group("text").replace("%s", str(numbers[label]))
+        return t("Exercise {number}", number=numbers[label])
+
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
@@ -296,6 +324,7 @@ def plain_notebook(nb):
             number += 1
             return "### " + t("Exercise {number}", number=number)
 
+        text = _NUMREF.sub(numref, text)
         text = _EXERCISE_START.sub(heading, text)
         text = _EXERCISE_END.sub("", text)
         text = _START.sub("**" + t("Solution") + "**", text)
@@ -321,6 +350,8 @@ def _catalogue(paths: Paths, lang: str, slug: str) -> dict[str, str]:
     from babel.messages.pofile import read_po
 
     po = paths.locales / lang / "LC_MESSAGES" / "_generated" / "workshops" / f"{slug}.po"
+    if not po.exists():  # a new module before `kb i18n update`; `kb i18n check` reports it
+        return {}
     with po.open("rb") as handle:
         return {m.id: m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
 
