@@ -58,7 +58,7 @@ def test_jupyterlab_runs_from_the_kit(kit):
     assert result.returncode == 0 and result.stdout.strip()[:1].isdigit(), result.stderr
 
 
-@pytest.mark.parametrize("module", ["m1", "m2", "m3"])
+@pytest.mark.parametrize("module", ["m0", "m1", "m2", "m3", "m4"])
 def test_every_solution_runs_in_the_kit(kit, built_project, module, tmp_path):
     """Trainers' solution notebooks (from the site) run in the participants' Python, in both
     languages, from the folder the participants' notebooks are in."""

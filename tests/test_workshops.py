@@ -157,3 +157,12 @@ def test_the_day_opens_with_the_primer_and_closes_with_the_capstone():
     assert day.end.iloc[-1] <= dt.time(17, 15)  # the day ends by about five
     for before, after in zip(day.kind.iloc[:-1], day.kind.iloc[1:], strict=True):
         assert not (before == after == "module")  # no two modules back to back
+
+
+def test_a_half_day_variant_skips_the_primer_and_ends_by_lunch(site):
+    half = workshops.day(Paths(ROOT), variant="half")
+    shown = [int(m) for m in half[half.kind == "module"].module]
+    assert 0 not in shown and shown[-1] == 4
+    assert half.end.iloc[-1] <= dt.time(13, 0)
+    page = (site / "_generated" / "workshops" / "agenda.html").read_text(encoding="utf-8")
+    assert page.count('<a href="m4.html">') == 3  # the module list and both timetables

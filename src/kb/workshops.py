@@ -87,9 +87,14 @@ AGENDA = "workshop_agenda.md"
 """The agenda template: its `kb_day` front matter lists the day's slots around the modules."""
 
 
-def day(paths: Paths | None = None) -> pd.DataFrame:
-    """The day's timetable: each slot (set-up, welcome, module, break, wrap-up) with its start
-    and end time and minutes, modules taking their minutes from their own templates."""
+VARIANTS = {"full": "kb_day", "half": "kb_half_day"}
+"""The agenda's timetables, each a block of its front matter: the full day (all modules) and a
+half day for participants who already use Python (no primer)."""
+
+
+def day(paths: Paths | None = None, variant: str = "full") -> pd.DataFrame:
+    """A timetable: each slot (set-up, welcome, module, break, wrap-up) with its start and end
+    time and minutes, modules taking their minutes from their own templates."""
     import datetime as dt
 
     import yaml
@@ -99,7 +104,7 @@ def day(paths: Paths | None = None) -> pd.DataFrame:
     paths = paths or Paths.here()
     deps.uses(f"template:{AGENDA}")
     text = (paths.templates / AGENDA).read_text(encoding="utf-8")
-    plan = yaml.safe_load(text.split("---", 2)[1])["kb_day"]
+    plan = yaml.safe_load(text.split("---", 2)[1])[VARIANTS[variant]]
     by_number = {m.number: m for m in modules(paths)}
     lang = i18n.language()
     clock = dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(plan["start"]))
@@ -126,11 +131,11 @@ def day(paths: Paths | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def day_table(paths: Paths | None = None):
-    """The timetable in the page's language: clock times by Babel (CLDR), modules linked."""
+def day_table(paths: Paths | None = None, variant: str = "full"):
+    """A timetable in the page's language: clock times by Babel (CLDR), modules linked."""
     from babel.dates import format_time
 
-    frame = day(paths)
+    frame = day(paths, variant)
     lang = i18n.language()
     shown = pd.DataFrame(
         {
