@@ -383,12 +383,17 @@ def _run(job: Job, root: str) -> PageRun:
 
 
 def without_run_details(nb):
-    """Drop run times, number the executed cells 1, 2, … and the cells `cell-0`, `cell-1`, ….
+    """Drop run times, number the executed cells 1, 2, … and the cells `cell-0`, `cell-1`, …,
+    and join each cell's consecutive printed text into one output.
 
-    All of these vary from run to run (a warm kernel keeps counting from the previous page), so without
-    this a page re-run after an edit that does not touch what it shows would still be a new
-    file, and Sphinx would read and write it again.
+    All of these vary from run to run (a warm kernel keeps counting from the previous page; the
+    kernel sends printed text in pieces split wherever its flush timer fell), so without this a
+    page re-run after an edit that does not touch what it shows would still be a new file, and
+    Sphinx would read and write it again — or a clean and an incremental build would differ.
     """
+    from nbconvert.preprocessors.coalescestreams import CoalesceStreamsPreprocessor
+
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     timings = ("start_time", "end_time", "duration")
     for key in timings:
         nb.metadata.get("papermill", {}).pop(key, None)
