@@ -158,21 +158,22 @@ def download_wheels(paths: Paths, wheels: Path, platforms: list[str]) -> None:
 
 
 def build_kb_wheel(paths: Paths, wheels: Path) -> None:
-    _run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "-w",
-            str(wheels),
-            str(paths.root),
-        ],
-        "building the kb wheel",
-    )
+    """`kb` as a wheel, built from a copy of the package so the project folder gains no build
+    leftovers (`build/`, `*.egg-info`)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "kb"
+        shutil.copytree(
+            paths.root / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+        )
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy(paths.root / name, source / name)
+        _run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check"]
+            + ["--no-deps", "-w", str(wheels), str(source)],
+            "building the kb wheel",
+        )
 
 
 INSTALL_SH = f"""#!/bin/sh
