@@ -172,8 +172,10 @@ def page_figures(site: Path) -> tuple[list[tuple[str, int]], list[tuple[str, flo
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     timings = []
-    first = """() => new Promise(done => { const t = () => [...document.querySelectorAll(
-        'img.kb-static')].some(i => i.complete && i.naturalWidth) ? done(performance.now())
+    # The first chart's image, brought into view (charts load lazily, as a reader scrolls).
+    first = """() => new Promise(done => { const img = document.querySelector('img.kb-static');
+        if (!img) return done(0); img.scrollIntoView();
+        const t = () => img.complete && img.naturalWidth ? done(performance.now())
         : requestAnimationFrame(t); t(); })"""
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -321,8 +323,8 @@ def run(pages_only: bool = False) -> None:
     for name, size in weights[:8]:
         print(f"  {size / 1024:6.0f} KB  {name}")
     bundle = paths.html / "vendor" / "vega-bundle.js"
-    print(f"chart bundle: {bundle.stat().st_size / 1024:.0f} KB, loaded once per visit, cached")
-    print("\nFirst chart drawn (headless Chromium, local server): cold cache / warm cache")
+    print(f"chart bundle: {bundle.stat().st_size / 1024:.0f} KB, loaded only when a reader asks for a chart's values, cached")
+    print("\nFirst chart shown (its image, headless Chromium, local server): cold cache / warm cache")
     for name, cold, warm in timings:
         print(f"  {cold:5.2f} s / {warm:5.2f} s  {name}")
     print(f"slowest cold: {max(t[1] for t in timings):.2f} s (target ≤ 1 s)")
