@@ -6,6 +6,7 @@ import csv
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,20 @@ def rewrite_csv(path: Path, edit) -> None:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+FIGURE_SPEC = re.compile(r'<figure class="kb-chart" data-spec="[^"]*?([^/"]+)"')
+
+
+def chart_specs(html_text: str, charts: Path) -> list[str]:
+    """The Vega-Lite specs (JSON text) of the charts in a page's HTML, read from their spec
+    scripts in the `charts` folder."""
+    from kb.charts import SPEC_SCRIPT
+
+    return [
+        SPEC_SCRIPT.match((charts / name).read_text(encoding="utf-8")).group(1)
+        for name in FIGURE_SPEC.findall(html_text)
+    ]
 
 
 def file_hashes(folder: Path) -> dict[str, str]:

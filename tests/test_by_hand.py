@@ -17,12 +17,10 @@ import jupytext
 import papermill as pm
 
 from kb.build.pages import Job
-from kb.charts import SPEC_SCRIPT
 from kb.paths import Paths
-from tests.conftest import ROOT
+from tests.conftest import ROOT, chart_specs
 
 HREF = re.compile(r'\s(?:href|id)="[^"]*"')
-SPEC = re.compile(r'<figure class="kb-chart" data-spec="[^"]*?([^/"]+)"')
 
 
 def _outputs(nb) -> list[dict]:
@@ -58,9 +56,9 @@ def test_country_template_run_by_hand_gives_the_built_page(built_project, tmp_pa
     ]
     charts = Paths(built_project).charts
     figures = [
-        json.loads(SPEC_SCRIPT.match((charts / name).read_text(encoding="utf-8")).group(1))
+        json.loads(spec)
         for o in _outputs(built)
-        for name in SPEC.findall(o.get("data", {}).get("text/html", ""))
+        for spec in chart_specs(o.get("data", {}).get("text/html", ""), charts)
     ]
     assert drawn and len(drawn) == len(figures)
     assert [d["application/vnd.vegalite.v5+json"] for d in drawn] == figures

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
-from kb.charts import SPEC_SCRIPT
-
-from .conftest import run_kb
+from .conftest import chart_specs, run_kb
 
 CHAPTER_PAGES = [
     "programme/overview",
@@ -55,10 +52,7 @@ def test_russian_country_page_speaks_russian(site):
     assert "Сводная панель показателей" in page  # section heading from the catalogue
     assert '<th scope="col">Показатель</th>' in page  # table header from kb.i18n
     assert re.search(r"\d\u00a0\d{3}\u00a0\d{3}", page)  # 7 000 000-style number
-    specs = [
-        SPEC_SCRIPT.match((site / "charts" / Path(url).name).read_text(encoding="utf-8")).group(1)
-        for url in re.findall(r'<figure class="kb-chart" data-spec="([^"]+)"', page)
-    ]
+    specs = chart_specs(page, site / "charts")
     assert specs
     for raw in specs:
         spec = json.loads(raw)

@@ -290,17 +290,11 @@ class Figure:
             spec.setdefault("config", {})["locale"] = locale
         return spec
 
-    def _write_downloads(self, spec: dict) -> tuple[str, str, str, tuple[str, str]]:
+    def _write_downloads(self, spec: dict) -> tuple[str, ChartFiles]:
         """The chart's CSV, SVG and spec script in the shared `charts/` folder, each named by
-        its own bytes, and the SVG's width and height (the page keeps the image's place while
-        it loads)."""
-        out = _downloads_dir()
-        csv_name = write_download(out, self.label, "csv", _csv_bytes(self.data))
-        svg_name = _svg_download(out, self.label, spec)
-        spec_name = write_download(out, self.label, "vl.js", spec_script(spec))
-        base = f"{_charts_root()}charts/"
-        size = svg_size((out / svg_name).read_bytes())
-        return base + csv_name, base + svg_name, base + spec_name, size
+        its own bytes."""
+        csv_name = write_download(_downloads_dir(), self.label, "csv", _csv_bytes(self.data))
+        return f"{_charts_root()}charts/{csv_name}", chart_files(self.label, spec)
 
     def credits_html(self) -> str:
         snap = self.snapshot or load()
@@ -332,36 +326,58 @@ class Figure:
 
     def _repr_html_(self) -> str:
         spec = self.spec()
-        csv_url, svg_url, spec_url, (width, height) = self._write_downloads(spec)
-        desc = html.escape(self.description)
-        return (
-            f'<figure class="kb-chart" data-spec="{spec_url}">'
-            f'<div class="kb-vega"><img class="kb-static" src="{svg_url}" width="{width}" '
-            f'height="{height}" alt="{html.escape(self.description, True)}" loading="lazy" '
-            'decoding="async"></div>'
-            f'<figcaption><p class="kb-desc">{desc}</p>'
+        csv_url, files = self._write_downloads(spec)
+        caption = (
+            f'<p class="kb-desc">{html.escape(self.description)}</p>'
             f'<p class="kb-credit">{self.credits_html()}</p>'
             f'<p class="kb-downloads">{t("Download: ")}<a href="{csv_url}" download>'
-            f'{t("data (CSV)")}</a> · <a href="{svg_url}" download>{t("image (SVG)")}</a>'
-            f'<button type="button" class="kb-explore" hidden>{t("Show the values")}</button></p>'
-            "</figcaption></figure>"
+            f'{t("data (CSV)")}</a> · <a href="{files.svg_url}" download>{t("image (SVG)")}</a>'
+            f"{_explore_button()}</p>"
         )
+        return files.figure_html(self.description, caption)
+
+
+def _explore_button() -> str:
+    """The button that asks for the interactive chart (`kb-charts.js` shows it)."""
+    return f'<button type="button" class="kb-explore" hidden>{t("Show the values")}</button>'
+
+
+@dataclass(frozen=True)
+class ChartFiles:
+    """A chart's build-time image and its spec script in `charts/`, as the page links them."""
+
+    svg_url: str
+    spec_url: str
+    width: str
+    height: str
+
+    def figure_html(self, alt: str, caption: str) -> str:
+        """The figure: the image at once, the spec named for `_static/kb-charts.js`."""
+        return (
+            f'<figure class="kb-chart" data-spec="{self.spec_url}">'
+            f'<div class="kb-vega"><img class="kb-static" src="{self.svg_url}" '
+            f'width="{self.width}" height="{self.height}" alt="{html.escape(alt, True)}" '
+            'loading="lazy" decoding="async"></div>'
+            f"<figcaption>{caption}</figcaption></figure>"
+        )
+
+
+def chart_files(label: str, spec: dict) -> ChartFiles:
+    """Render (or reuse) the chart's SVG and write its spec script, each named by its bytes."""
+    out = _downloads_dir()
+    base = f"{_charts_root()}charts/"
+    svg_name = _svg_download(out, label, spec)
+    spec_name = write_download(out, label, "vl.js", spec_script(spec))
+    width, height = svg_size((out / svg_name).read_bytes())
+    return ChartFiles(base + svg_name, base + spec_name, width, height)
 
 
 def _kb_renderer(spec: dict, **_options) -> dict:
     """Altair renderer for bare charts in a page: the same image and spec script as a Figure,
-    no caption (a bare chart has no description or sources to show)."""
-    out = _downloads_dir()
-    base = f"{_charts_root()}charts/"
-    svg_name = _svg_download(out, "chart", spec)
-    spec_name = write_download(out, "chart", "vl.js", spec_script(spec))
-    width, height = svg_size((out / svg_name).read_bytes())
+    no description or sources (a bare chart has none to show)."""
+    caption = f'<p class="kb-downloads">{_explore_button()}</p>'
     return {
-        "text/html": f'<figure class="kb-chart" data-spec="{base}{spec_name}">'
-        f'<div class="kb-vega"><img class="kb-static" src="{base}{svg_name}" width="{width}" '
-        f'height="{height}" alt="{t("Chart")}" loading="lazy" decoding="async"></div>'
-        f'<figcaption><p class="kb-downloads"><button type="button" class="kb-explore" hidden>'
-        f"{t('Show the values')}</button></p></figcaption></figure>",
+        "text/html": chart_files("chart", spec).figure_html(t("Chart"), caption),
         "text/plain": "<Vega-Lite chart>",
     }
 

@@ -254,13 +254,10 @@ def dist(
             made = printing.write_all(paths, path.parent, progress=typer.echo)
             typer.echo(f"wrote {len(made)} PDF files to {path.parent}")
         if kit:
-            _kit(paths, list(KIT_PLATFORMS))
+            _kit(paths, None)
 
 
-KIT_PLATFORMS = ("windows", "linux", "macos")
-
-
-def _kit(paths: Paths, platforms: list[str]) -> None:
+def _kit(paths: Paths, platforms: list[str] | None) -> None:
     from kb.build.kit import make_kit
 
     archive = make_kit(paths, platforms, progress=typer.echo)
@@ -282,7 +279,7 @@ def kit(
 
     paths = Paths.here()
     with exclusive(paths, "zip"):
-        _kit(paths, platform or list(KIT_PLATFORMS))
+        _kit(paths, platform)
 
 
 def main() -> None:

@@ -262,8 +262,10 @@ def laptop_test_notebook() -> nbformat.NotebookNode:
     return nb
 
 
-def make_kit(paths: Paths, platforms: list[str], progress=print) -> Path:
-    """Write `dist/cacilm-workshop-kit/` and its zip; returns the zip's path."""
+def make_kit(paths: Paths, platforms: list[str] | None = None, progress=print) -> Path:
+    """Write `dist/cacilm-workshop-kit/` and its zip (wheels for `platforms`, by default every
+    one in PLATFORMS); returns the zip's path."""
+    platforms = platforms or list(PLATFORMS)
     site = paths.html
     if not (site / "index.html").exists():
         raise KbError("_build/html/index.html: no built site; run `make book` first")
