@@ -83,7 +83,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.browser
-def test_a_chart_in_a_notebook_draws_in_jupyterlab(kit):
+def test_a_chart_in_a_notebook_draws_in_jupyterlab(kit, tmp_path):
     """The laptop test, run in the kit's kernel, opened in the kit's JupyterLab: its chart is
     Vega-Lite output, which JupyterLab draws itself (no other host, no book renderer)."""
     from playwright.sync_api import sync_playwright
@@ -99,12 +99,19 @@ def test_a_chart_in_a_notebook_draws_in_jupyterlab(kit):
     )
     assert ran.returncode == 0, ran.stderr[-3000:]
     port, token = _free_port(), "kit-test"
+    # JupyterLab draws only the cells in view unless its documented windowing setting says
+    # otherwise; the check wants every output in the page.
+    settings = tmp_path / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    lab_env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings")}
     server = subprocess.Popen(
         [str(bin_ / "jupyter"), "lab", "--no-browser", "--allow-root", f"--port={port}"]
         + ["--ip=127.0.0.1"]
         + [f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workshops}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=lab_env,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -128,9 +135,8 @@ def test_a_chart_in_a_notebook_draws_in_jupyterlab(kit):
             page.locator(
                 ".jp-OutputArea-output .vega-embed svg, .jp-RenderedVegaCommon5 svg"
             ).first.wait_for(timeout=120000)
-            assert (
-                page.locator(".jp-OutputArea-output").filter(has_text="The laptop is ready").count()
-            )
+            ready = page.locator(".jp-OutputArea-output").filter(has_text="The laptop is ready")
+            ready.first.wait_for(state="attached", timeout=60000)
             browser.close()
         assert [u for u in offsite if "127.0.0.1" not in u] == []
     finally:
