@@ -383,6 +383,28 @@ def test_a_printed_module_is_a_handout_without_solutions_or_trainer_notes(browse
 
 
 @pytest.mark.parametrize(
+    "path", ["_generated/workshops/m1.html", "ru/_generated/workshops/m1.html"]
+)
+def test_deferred_scripts_still_run_a_solution_opens_on_its_button(browser, server, path):
+    """The toggle button and the theme run after parsing (deferred); the theme's settings lines
+    (module scripts) still reach the object they set."""
+    visit = Visit(browser, server, path)
+    try:
+        page = visit.page
+        solution = page.locator("div.solution").first
+        button = solution.locator("button.toggle-button")
+        button.wait_for()
+        body = solution.locator(":scope > section").first
+        assert not body.is_visible()
+        button.click()
+        body.wait_for(state="visible")
+        assert page.evaluate("DOCUMENTATION_OPTIONS.pagename") == "_generated/workshops/m1"
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize(
     "path, country",
     [
         ("_generated/practices/catalogue.html", "UZB"),

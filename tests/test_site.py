@@ -92,6 +92,37 @@ def test_only_the_search_page_loads_the_search_index(site):
     assert loading == ["ru/search.html", "search.html"]
 
 
+def _head_scripts(page: Path) -> list[str]:
+    html = page.read_text(encoding="utf-8")
+    return re.findall(r"<script\b[^>]*>", html[: html.index("</head>")])
+
+
+def test_no_script_holds_up_a_page_and_each_page_loads_only_what_it_uses(site):
+    """Every script in a page's head is deferred, a module, or inline and tiny (the theme's colour
+    mode and settings lines); the copy button, toggle button and tabs come only with the code
+    blocks, solutions and tab sets they serve. The search page keeps Sphinx's order."""
+    blocking, unused = [], []
+    for page in html_pages(site):
+        name = str(page.relative_to(site))
+        if name.endswith("search.html"):
+            continue
+        html = page.read_text(encoding="utf-8")
+        for tag in _head_scripts(page):
+            if "src=" in tag and "defer" not in tag and 'type="module"' not in tag:
+                blocking.append(f"{name}: {tag}")
+        if "copybutton.js" in html and 'class="highlight' not in html:
+            unused.append(f"{name}: copybutton")
+        if "design-tabs.js" in html and "sd-tab-set" not in html:
+            unused.append(f"{name}: design-tabs")
+        if "thebe" in html.lower().replace("x-thebe-config", ""):
+            unused.append(f"{name}: thebe")
+    assert blocking == [] and unused == [], (blocking[:5], unused[:5])
+    module = (site / "_generated" / "workshops" / "m1.html").read_text(encoding="utf-8")
+    assert "togglebutton.js" in module and "copybutton.js" in module
+    overview = (site / "programme" / "overview.html").read_text(encoding="utf-8")
+    assert "togglebutton.js" not in overview and "pygments.css" not in overview
+
+
 def test_both_editions_share_one_chart_bundle_and_one_set_of_notebooks(site):
     """A reader switching language does not download the 900 KB chart bundle again."""
     assert (site / "vendor" / "vega-bundle.js").is_file()

@@ -23,13 +23,14 @@ from kb.paths import Paths
 
 
 def environment_code() -> list[Path]:
-    """The book's own code that Sphinx runs while it writes every page: the extension and the
-    fact formatting its roles call (beside `data/`, which the fact roles record as a dependency
-    of each page that quotes it)."""
+    """The book's own code that Sphinx runs while it writes every page: the extension (every
+    module of its package) and the fact formatting its roles call (beside `data/`, which the fact
+    roles record as a dependency of each page that quotes it)."""
     import kb.facts
     import kb.sphinx_ext
 
-    return [Path(kb.sphinx_ext.__file__), Path(kb.facts.__file__)]
+    extension = Path(kb.sphinx_ext.__file__).parent
+    return sorted(extension.glob("*.py")) + [Path(kb.facts.__file__)]
 
 
 EDITIONS = ("ru",)

@@ -1,9 +1,5 @@
-"""Sphinx extension for the book: remove sphinx-thebe's page assets; fix one ARIA role.
-
-Jupyter Book 1 always loads sphinx-thebe, whose inline `const THEBE_JS_URL` is added twice per
-page and raises "Identifier 'THEBE_JS_URL' has already been declared" in every browser console;
-it would also point at a CDN. The book runs no live code, so thebe's scripts and styles are
-dropped from every page.
+"""Sphinx extension for the book: each page loads only the assets it uses (`assets`); fix one
+ARIA role.
 
 Docutils marks a bibliography `role="list"` while its entries are `role="doc-biblioentry"`,
 which accessibility checkers report as a list without list items; the book's HTML writer (a
@@ -17,18 +13,6 @@ events and roles: nothing of Sphinx, docutils, pybtex or Jinja is patched.
 from __future__ import annotations
 
 from pathlib import Path
-
-
-def _is_thebe(asset) -> bool:
-    name = str(getattr(asset, "filename", "") or "")
-    body = str(getattr(asset, "attributes", {}).get("body", "") or "")
-    return "thebe" in name or "THEBE_JS_URL" in body
-
-
-def _strip_thebe(app, pagename, templatename, context, doctree) -> None:
-    for key in ("script_files", "css_files"):
-        if key in context:
-            context[key] = [a for a in context[key] if not _is_thebe(a)]
 
 
 def _book_translator():
@@ -397,6 +381,7 @@ def setup(app):
     import sys
 
     from kb import facts
+    from kb.sphinx_ext import assets
 
     if not os.environ.get(BUILT_BY_KB):
         # A bare `jupyter-book build` would publish pages that were never executed, over the
@@ -424,5 +409,5 @@ def setup(app):
     app.connect("write-started", _empty_static_folder)
     app.connect("build-finished", _drop_emptied_search_terms)
     app.set_translator("html", _book_translator())
-    app.connect("html-page-context", _strip_thebe, priority=900)
+    app.connect("html-page-context", assets.page_assets, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
