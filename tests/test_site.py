@@ -163,3 +163,21 @@ def test_every_page_is_valid_html(site):
         for m in messages
     ]
     assert not problems, f"{len(problems)} errors: " + "\n".join(problems[:20])
+
+
+def test_the_icon_font_holds_every_icon_the_pages_show_and_little_else(site):
+    """The theme's buttons draw Font Awesome icons; the font shipped is cut down to them."""
+    from fontTools.ttLib import TTFont
+
+    from kb.sphinx_ext import icons
+
+    for edition in (site, site / "ru"):
+        static = edition / "_static"
+        drawn = icons.characters((static / icons.STYLE_SHEET).read_text(encoding="utf-8"))
+        pages = [p.read_text(encoding="utf-8") for p in html_pages(edition)]
+        shown = {name for name in icons.icons_used(static, pages) if name in drawn}
+        assert {"magnifying-glass", "bars", "xmark", "angle-right"} <= shown
+        font = static / icons.FONT
+        cmap = TTFont(font).getBestCmap()
+        assert {drawn[name] for name in shown} <= set(cmap), edition
+        assert len(cmap) < 3 * len(shown) and font.stat().st_size < 20_000

@@ -1,5 +1,5 @@
-"""Sphinx extension for the book: each page loads only the assets it uses (`assets`); fix one
-ARIA role.
+"""Sphinx extension for the book: each page loads only the assets it uses (`assets`) and the
+icon font holds only the icons the site shows (`icons`); fix one ARIA role.
 
 Docutils marks a bibliography `role="list"` while its entries are `role="doc-biblioentry"`,
 which accessibility checkers report as a list without list items; the book's HTML writer (a
@@ -381,7 +381,7 @@ def setup(app):
     import sys
 
     from kb import facts
-    from kb.sphinx_ext import assets
+    from kb.sphinx_ext import assets, icons
 
     if not os.environ.get(BUILT_BY_KB):
         # A bare `jupyter-book build` would publish pages that were never executed, over the
@@ -410,4 +410,5 @@ def setup(app):
     app.connect("build-finished", _drop_emptied_search_terms)
     app.set_translator("html", _book_translator())
     app.connect("html-page-context", assets.page_assets, priority=900)
+    app.connect("build-finished", icons.subset_icon_font)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
