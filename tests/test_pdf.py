@@ -81,3 +81,20 @@ def test_the_participants_handout_has_no_solution_and_the_trainers_has_them(
     assert word not in "".join(_text(participants))
     assert word in "".join(_text(trainers))
     assert len(_text(trainers)) > len(_text(participants))
+
+
+def test_a_table_wider_than_the_paper_stops_the_pdf_naming_page_and_table(
+    browser, built_project, tmp_path
+):
+    """Paper cannot scroll: `kb dist` refuses to print a table it would cut."""
+    from kb.errors import KbError
+
+    page = Paths(built_project).html / "programme" / "overview.html"
+    wide = '<table><tr><th>Too wide</th><td><div style="width:1500px">x</div></td></tr></table>'
+    broken = tmp_path / "overview-wide.html"  # beside no style sheet: nothing else would fit
+    broken.write_text(page.read_text("utf-8").replace("</main>", wide + "</main>", 1), "utf-8")
+    with pytest.raises(KbError, match=r"overview-wide\.html: 1 table\(s\) .*“Too wide”"):
+        pdf.handout_pdf(browser, broken, False, tmp_path / "out.pdf")
+    assert not (tmp_path / "out.pdf").exists()
+    pdf.handout_pdf(browser, page, False, tmp_path / "out.pdf")  # the page itself prints
+    assert (tmp_path / "out.pdf").stat().st_size > 0

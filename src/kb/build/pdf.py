@@ -29,6 +29,16 @@ ARGS = [
     "--no-first-run",
 ]
 MARGIN = {"top": "14mm", "bottom": "16mm", "left": "13mm", "right": "13mm"}
+PRINTED_WIDTH_PX = round((210 - 13 - 13) / 25.4 * 96)
+"""The width of an A4 page less the side margins, in CSS pixels: what a printed page has."""
+CUT_TABLES = (
+    "() => [...document.querySelectorAll('table')].filter(t => { const r = "
+    "t.getBoundingClientRect(); return r.width > 0 && (r.right > "
+    "document.documentElement.clientWidth + 1 || t.scrollWidth > t.clientWidth + 1); })"
+    ".map(t => ((t.querySelector('caption') || t.querySelector('th') || t).textContent || '')"
+    ".trim().replace(/\\s+/g, ' ').slice(0, 60))"
+)
+"""The tables (their caption or first heading) that reach past the page: paper would cut them."""
 EAGER = "() => document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
 """Loads the images a screen would load only on scrolling (every chart), as paper needs them."""
 DRAWN = (
@@ -85,7 +95,10 @@ def edition_pages(paths: Paths, lang: str) -> list[Page]:
 
 
 def _print(browser, page_file: Path, trainer: bool = False) -> bytes:
-    context = browser.new_context()
+    """The page as a PDF; a table wider than the paper is an error, never a cut table."""
+    from kb.errors import KbError
+
+    context = browser.new_context(viewport={"width": PRINTED_WIDTH_PX, "height": 1000})
     try:
         tab = context.new_page()
         tab.goto(page_file.as_uri())
@@ -95,6 +108,11 @@ def _print(browser, page_file: Path, trainer: bool = False) -> bytes:
         if trainer:
             tab.evaluate(TRAINER_COPY)
         tab.emulate_media(media="print")
+        if cut := tab.evaluate(CUT_TABLES):
+            raise KbError(
+                f"{page_file}: {len(cut)} table(s) wider than the printed page, the first "
+                f"headed “{cut[0]}”; let its cells wrap (see kb.css, @media print)"
+            )
         return tab.pdf(format="A4", margin=MARGIN, print_background=True)
     finally:
         context.close()
