@@ -382,6 +382,41 @@ def test_a_printed_module_is_a_handout_without_solutions_or_trainer_notes(browse
 
 
 @pytest.mark.parametrize(
+    "path", ["_generated/countries/kaz.html", "ru/_generated/projects/catalogue.html"]
+)
+def test_wide_tables_are_stacked_on_a_phone_and_tables_elsewhere(browser, server, path):
+    """On a 390 px screen each row of a wide table is a block of "column: value" lines and
+    nothing scrolls sideways; on a desktop screen it is a table again."""
+    visit = Visit(browser, server, path)
+    try:
+        page = visit.page
+        page.set_viewport_size(PHONE["viewport"])
+        table = page.locator("table.kb-stacked").first
+        headings = table.locator("thead th").all_inner_texts()
+        assert len(headings) >= 5
+        cells = table.locator("tbody tr").first.locator("td")
+        labels = [
+            cells.nth(i).evaluate("td => getComputedStyle(td, '::before').content")
+            for i in range(cells.count())
+        ]
+        assert labels == [f'"{h}: "' for h in headings]
+        assert table.evaluate("t => getComputedStyle(t).display") == "block"
+        assert (
+            not table.locator("thead").is_visible()
+            or table.locator("thead").bounding_box()["height"] <= 1
+        )
+        assert page.evaluate(
+            "[...document.querySelectorAll('.kb-table-wrap')]"
+            ".every(w => w.scrollWidth <= w.clientWidth + 1)"
+        )
+        page.set_viewport_size({"width": 1280, "height": 900})
+        assert table.evaluate("t => getComputedStyle(t).display") == "table"
+        assert table.locator("thead").is_visible()
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize(
     "path", ["_generated/workshops/m1.html", "ru/_generated/workshops/m1.html"]
 )
 def test_deferred_scripts_still_run_a_solution_opens_on_its_button(browser, server, path):

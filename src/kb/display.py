@@ -69,6 +69,10 @@ def source_link(source_ids: str, snapshot: Snapshot | None = None) -> str:
     return ", ".join(links)
 
 
+STACKED_FROM = 5
+"""Tables with this many columns or more are stacked row by row on a phone's screen."""
+
+
 def table(
     frame: pd.DataFrame,
     html_columns: tuple[str, ...] = (),
@@ -78,10 +82,15 @@ def table(
 ) -> HTML:
     """An accessible HTML table; cells are escaped except the named pre-built HTML columns.
 
+    A table of `STACKED_FROM` columns or more is stacked on a phone (kb.css): each row becomes
+    a block of "column: value" lines (its cells carry their column's name), so no column is off
+    the screen; wider screens and paper see the table.
+
     `filters` (column → each row's values, a list per row) puts a drop-down list per column
     above the table: `_static/kb-filter.js` shows only the rows whose values include the choice
     (it works offline; without JavaScript the lists stay hidden and the table is whole)."""
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
+    stacked = len(frame.columns) >= STACKED_FROM
     rows = []
     for number, (_, row) in enumerate(frame.iterrows()):
         cells = []
@@ -89,7 +98,8 @@ def table(
             value = row[col]
             text = str(value) if col in html_columns else esc(value)
             cls = ' class="kb-num"' if col in numeric else ""
-            cells.append(f"<td{cls}>{text}</td>")
+            label = f' data-label="{esc(col)}"' if stacked else ""
+            cells.append(f"<td{cls}{label}>{text}</td>")
         values = "".join(
             f' data-kb-{i}="{esc("|".join(map(str, filters[c].iloc[number])))}"'
             for i, c in enumerate(filters or {})
@@ -97,7 +107,8 @@ def table(
         rows.append(f"<tr{values}>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     framed = table_frame(
-        f'<table class="kb-table">{cap}<thead><tr>{head}</tr></thead>'
+        f'<table class="kb-table{" kb-stacked" if stacked else ""}">{cap}'
+        f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>",
         caption,
     )

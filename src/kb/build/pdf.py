@@ -35,10 +35,10 @@ CUT_TABLES = (
     "() => [...document.querySelectorAll('table')].filter(t => { const r = "
     "t.getBoundingClientRect(); return r.width > 0 && (r.right > "
     "document.documentElement.clientWidth + 1 || t.scrollWidth > t.clientWidth + 1); })"
-    ".map(t => ((t.querySelector('caption') || t.querySelector('th') || t).textContent || '')"
+    ".map(t => ((t.querySelector('caption') || t.querySelector('thead') || t).textContent || '')"
     ".trim().replace(/\\s+/g, ' ').slice(0, 60))"
 )
-"""The tables (their caption or first heading) that reach past the page: paper would cut them."""
+"""The tables (their caption or column headings) that reach past the page: paper would cut them."""
 EAGER = "() => document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
 """Loads the images a screen would load only on scrolling (every chart), as paper needs them."""
 DRAWN = (
