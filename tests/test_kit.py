@@ -61,7 +61,10 @@ def test_jupyterlab_runs_from_the_kit(kit):
 @pytest.mark.parametrize("module", ["m0", "m1", "m2", "m3", "m4"])
 def test_every_solution_runs_in_the_kit(kit, built_project, module, tmp_path):
     """Trainers' solution notebooks (from the site) run in the participants' Python, in both
-    languages, from the folder the participants' notebooks are in."""
+    languages, from the folder the participants' notebooks are in: no cell fails and the
+    solutions show results. (The only run of the solutions in the suite.)"""
+    import nbformat
+
     workshops = kit / "site" / "workshops"
     for lang in ("", "-ru"):
         name = f"{module}-solutions{lang}.ipynb"
@@ -74,6 +77,10 @@ def test_every_solution_runs_in_the_kit(kit, built_project, module, tmp_path):
             timeout=600,
         )
         assert result.returncode == 0, result.stderr[-3000:]
+        executed = nbformat.read(tmp_path / f"out-{name}", as_version=4)
+        code = [c for c in executed.cells if c.cell_type == "code"]
+        assert [o for c in code for o in c.outputs if o.output_type == "error"] == []
+        assert sum(1 for c in code if c.outputs) >= 3, name
 
 
 def _free_port() -> int:
