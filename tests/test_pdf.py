@@ -90,7 +90,10 @@ def test_a_table_wider_than_the_paper_stops_the_pdf_naming_page_and_table(
     from kb.errors import KbError
 
     page = Paths(built_project).html / "programme" / "overview.html"
-    wide = '<table><tr><th>Too wide</th><td><div style="width:1500px">x</div></td></tr></table>'
+    wide = (
+        "<table><thead><tr><th>Too wide</th></tr></thead>"
+        '<tbody><tr><td><div style="width:1500px">x</div></td></tr></tbody></table>'
+    )
     broken = tmp_path / "overview-wide.html"  # beside no style sheet: nothing else would fit
     broken.write_text(page.read_text("utf-8").replace("</main>", wide + "</main>", 1), "utf-8")
     with pytest.raises(KbError, match=r"overview-wide\.html: 1 table\(s\) .*“Too wide”"):

@@ -44,7 +44,7 @@ def test_a_practice_naming_an_unknown_project_is_refused(tmp_path):
 
 def test_practices_appear_on_the_catalogue_country_and_outcome_pages(site):
     catalogue = (site / "_generated/practices/catalogue.html").read_text(encoding="utf-8")
-    ids = set(re.findall(r"<td>((?:technologies|approaches)_\d+)</td>", catalogue))
+    ids = set(re.findall(r"<td[^>]*>((?:technologies|approaches)_\d+)</td>", catalogue))
     assert len(ids) == len(_rows())
     assert (
         'href="https://qcat.wocat.net/en/wocat/technologies/view/technologies_1137/"' in catalogue
