@@ -101,3 +101,19 @@ def test_a_table_wider_than_the_paper_stops_the_pdf_naming_page_and_table(
     assert not (tmp_path / "out.pdf").exists()
     pdf.handout_pdf(browser, page, False, tmp_path / "out.pdf")  # the page itself prints
     assert (tmp_path / "out.pdf").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "lang, title", [("", "Certificate of participation"), ("ru/", "Сертификат участника")]
+)
+def test_the_certificate_prints_on_a_sheet_of_its_own(
+    browser, built_project, tmp_path, lang, title
+):
+    page = Paths(built_project).html / lang / "workshops" / "feedback.html"
+    out = tmp_path / "feedback.pdf"
+    pdf.handout_pdf(browser, page, False, out)
+    import unicodedata
+
+    pages = [unicodedata.normalize("NFKC", text) for text in _text(out)]  # "ﬁ" ligatures
+    starts = [n for n, text in enumerate(pages) if text.lstrip().startswith(title)]
+    assert len(pages) >= 2 and starts == [len(pages) - 1], pages

@@ -20,9 +20,27 @@ def test_agenda_sums_the_modules_minutes(site):
     page = (site / "_generated" / "workshops" / "agenda.html").read_text(encoding="utf-8")
     teach = sum(m.teaching_minutes for m in mods)
     practise = sum(m.exercise_minutes for m in mods)
-    assert re.search(rf'<td class="kb-num"[^>]*>{teach}</td><td class="kb-num"[^>]*>{practise}</td>', page)
+    assert re.search(
+        rf'<td class="kb-num"[^>]*>{teach}</td><td class="kb-num"[^>]*>{practise}</td>', page
+    )
     for m in mods:
         assert f'href="{m.slug}.html"' in page
+
+
+@pytest.mark.parametrize("lang, word", [("", "Exercise"), ("ru/", "Упражнение")])
+def test_exercises_are_numbered_per_module_as_in_its_notebooks(site, lang, word):
+    """A module's page numbers its exercises 1, 2, … as its notebooks do; its solutions and the
+    objectives' references give the same numbers."""
+    for slug in ("m0", "m1", "m2", "m3", "m4"):
+        page = (site / lang / "_generated" / "workshops" / f"{slug}.html").read_text("utf-8")
+        titles = re.findall(rf'<span class="caption-number">{word} (\d+)', page)
+        solved = re.findall(rf"(?:Solution to|Решение к)<a [^>]*> {word} (\d+)", page)
+        assert titles == [str(n) for n in range(1, len(titles) + 1)] and len(titles) >= 2, slug
+        assert solved == titles, slug
+        suffix = "-ru" if lang else ""
+        notebook = nbformat.read(site / "workshops" / f"{slug}-exercises{suffix}.ipynb", 4)
+        headings = re.findall(rf"### {word} (\d+)", "\n".join(c.source for c in notebook.cells))
+        assert headings == titles, slug
 
 
 @pytest.mark.parametrize("slug", ["m0", "m1", "m2", "m3", "m4"])

@@ -189,7 +189,8 @@ def handout_pdf(browser, page_file: Path, trainer: bool, out: Path) -> None:
 
 def write_all(paths: Paths, folder: Path, progress=print) -> list[Path]:
     """`cacilm-kb-<lang>.pdf` for each edition and, per module and language, the participants'
-    and the trainers' handout, into `folder`."""
+    and the trainers' handout, and per language the feedback form and certificate, into
+    `folder`."""
     from playwright.sync_api import sync_playwright
 
     from kb.build.editions import EDITIONS
@@ -212,6 +213,9 @@ def write_all(paths: Paths, folder: Path, progress=print) -> list[Path]:
                         out = folder / f"workshop-{module.slug}-{audience}-{lang}.pdf"
                         handout_pdf(browser, page, trainer, out)
                         made.append(out)
+                out = folder / f"workshop-feedback-and-certificate-{lang}.pdf"
+                handout_pdf(browser, root / "workshops" / "feedback.html", False, out)
+                made.append(out)
         finally:
             browser.close()
     return made

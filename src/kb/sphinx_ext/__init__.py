@@ -372,6 +372,21 @@ def _drop_emptied_search_terms(app, exception) -> None:
         js_index.dump(index, stream)
 
 
+def _number_exercises_per_page(app, env) -> list[str]:
+    """Exercises are numbered 1, 2, … on each page, as the module's notebooks number them.
+
+    Sphinx numbers enumerable nodes in one sequence across an unnumbered book, so module 4's
+    first exercise would read "Exercise 14" on its page and "Exercise 1" in its notebook. After
+    Sphinx has assigned its numbers (`env-get-updated`), each page's exercises are renumbered
+    from 1 in their order; solutions and references read the same numbers."""
+    for figures in env.toc_fignumbers.values():
+        exercises = figures.get("exercise")
+        if exercises:
+            ordered = sorted(exercises, key=exercises.get)
+            figures["exercise"] = {label: (n,) for n, label in enumerate(ordered, start=1)}
+    return []
+
+
 BUILT_BY_KB = "KB_BUILDING"
 """Set by `kb` for the Sphinx builds it runs (kb.build.sphinx_runner, kb.build.translations)."""
 
@@ -411,4 +426,5 @@ def setup(app):
     app.set_translator("html", _book_translator())
     app.connect("html-page-context", assets.page_assets, priority=900)
     app.connect("build-finished", icons.subset_icon_font)
+    app.connect("env-get-updated", _number_exercises_per_page, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
