@@ -59,6 +59,8 @@ def test_participants_notebooks_hold_no_solutions(site):
         full = nbformat.read(site / "workshops" / f"{slug}-solutions.ipynb", as_version=4)
         sources = "\n".join(c.source for c in student.cells)
         assert "solution-start" not in sources and "Instructor notes" not in sources
+        assert "Expected answer" not in sources and "Formative check" in sources
+        assert "Expected answer" in "\n".join(c.source for c in full.cells)
         assert sources.count("### Exercise ") >= 2 and "{exercise-start}" not in sources
         assert sources.count("# Your answer here") >= 2
         solution_code = {c.source for c in full.cells if c.cell_type == "code"} - {

@@ -222,6 +222,8 @@ _SOLUTION = re.compile(r"```\{solution-start\}.*?```(?P<body>.*?)```\{solution-e
 _START = re.compile(r"```\{solution-start\}[^`]*```", re.S)
 _END = re.compile(r"```\{solution-end\}\s*```", re.S)
 _INSTRUCTOR = re.compile(r"```\{admonition\} Instructor notes.*?\n```", re.S)
+_EXPECTED = re.compile(r"```\{admonition\} Expected answer.*?\n```", re.S)
+"""A formative check's expected answer: in the trainers' copy only, like the solutions."""
 
 
 def student_notebook(nb):
@@ -241,7 +243,8 @@ def student_notebook(nb):
             if not inside:
                 cells.append(cell)
             continue
-        text = _INSTRUCTOR.sub("", cell.source)  # trainers' notes stay in the trainers' copy
+        # Trainers' notes and expected answers stay in the trainers' copy.
+        text = _EXPECTED.sub("", _INSTRUCTOR.sub("", cell.source))
         if inside and (end := _END.search(text)):
             text = text[end.end() :]
             inside = False
@@ -310,8 +313,8 @@ def plain_notebook(nb):
     number = 0
 
     def numref(match):
-        """`{numref}` to an exercise: the page numbers exercises across the book, a notebook
-        within its module, so the reference takes the module's number."""
+        """`{numref}` to an exercise: the module's own number, as its page shows it (kept
+        explicit here: the notebook has no Sphinx to number it)."""
         label = match.group("target") or match.group("label")
         if label not in numbers:
             return match.group(0)
