@@ -221,9 +221,8 @@ def downloads_table(paths: Paths | None = None):
 _SOLUTION = re.compile(r"```\{solution-start\}.*?```(?P<body>.*?)```\{solution-end\}\s*```", re.S)
 _START = re.compile(r"```\{solution-start\}[^`]*```", re.S)
 _END = re.compile(r"```\{solution-end\}\s*```", re.S)
-_INSTRUCTOR = re.compile(r"```\{admonition\} Instructor notes.*?\n```", re.S)
-_EXPECTED = re.compile(r"```\{admonition\} Expected answer.*?\n```", re.S)
-"""A formative check's expected answer: in the trainers' copy only, like the solutions."""
+_TRAINERS_ONLY = re.compile(r"```\{admonition\} (?:Instructor notes|Expected answer).*?\n```", re.S)
+"""Instructor notes and formative checks' expected answers: in the trainers' copy only."""
 
 
 def student_notebook(nb):
@@ -243,8 +242,7 @@ def student_notebook(nb):
             if not inside:
                 cells.append(cell)
             continue
-        # Trainers' notes and expected answers stay in the trainers' copy.
-        text = _EXPECTED.sub("", _INSTRUCTOR.sub("", cell.source))
+        text = _TRAINERS_ONLY.sub("", cell.source)
         if inside and (end := _END.search(text)):
             text = text[end.end() :]
             inside = False

@@ -96,15 +96,15 @@ def page_assets(app, pagename, templatename, context, doctree) -> None:
     """Keep the assets this page uses; load its scripts deferred (see the module's docstring)."""
     if "script_files" not in context or "css_files" not in context:
         return
-    classes = page_classes(context.get("body") or "")
     if pagename == "search":  # Sphinx's search page loads its index after its scripts
-        context["script_files"] = [a for a in context["script_files"] if not _is_thebe(a)]
-        context["css_files"] = [a for a in context["css_files"] if not _is_thebe(a)]
+        for key in ("script_files", "css_files"):
+            context[key] = [a for a in context[key] if not _is_thebe(a)]
         return
+    classes = page_classes(context.get("body") or "")
     context["css_files"] = [a for a in context["css_files"] if _keeps(a, classes)]
-    scripts = [a for a in context["script_files"] if _keeps(a, classes)]
-    kept = []
-    for asset in scripts:
+    scripts = context["script_files"]  # Sphinx's list: add_js_file appends to it
+    before, kept = len(scripts), []
+    for asset in [a for a in scripts if _keeps(a, classes)]:
         name = str(getattr(asset, "filename", "") or "")
         attributes = dict(getattr(asset, "attributes", {}))
         # Sphinx's own call, as an extension would have made it: same order, run after parsing.
@@ -119,6 +119,4 @@ def page_assets(app, pagename, templatename, context, doctree) -> None:
             )
         else:
             kept.append(asset)
-    added = [a for a in context["script_files"] if a not in scripts and a not in kept]
-    added = [a for a in added if _keeps(a, classes)]
-    context["script_files"] = kept + added
+    context["script_files"] = kept + scripts[before:]
