@@ -1,5 +1,6 @@
-"""`kb update` offline: the real wbgapi client reads recorded World Bank API responses
-(tests/fixtures/worldbank) through `responses`, which answers requests' calls; no network."""
+"""`kb update` offline: the real clients (wbgapi, sdmx1) read recorded World Bank and UN SDG API
+responses (tests/fixtures/worldbank, tests/fixtures/unsd) through `responses`, which answers
+requests' calls; no network."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from .conftest import ROOT, copy_project, rewrite_csv, tree_digest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "worldbank"
 API = r"https://api\.worldbank\.org/v2/en/"
+SDG_RESPONSE = Path(__file__).parent / "fixtures" / "unsd" / "AG_LND_DGRD.xml"
+SDG_API = re.compile(r"https?://data\.un\.org/WS/rest/data/DF_SDG_GLH/A\.G\.AG_LND_DGRD\.398\+")
+SDG_TYPE = "application/vnd.sdmx.genericdata+xml; version=2.1"
 TODAY = dt.date(2026, 12, 3)
 WANTED = ["land_area_km2", "forest_area_pct"]
 
@@ -152,4 +156,65 @@ def test_kb_update_dry_run_prints_the_change_report(project, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "revised forest_area_pct UZB 2020" in result.output
     assert "data/ would change: 5 added, 1 withdrawn, 1 revised" in result.output
+    assert tree_digest(project.data) == before
+
+
+def _record_sdg(mock, **answer):
+    """The UN SDG API's answer for 15.3.1: the recorded message, or `answer` (a failure)."""
+    mock.get(SDG_API, **(answer or {"body": SDG_RESPONSE.read_bytes(), "content_type": SDG_TYPE}))
+
+
+def test_an_sdg_update_reads_the_un_database_through_sdmx(project):
+    before = (project.data / "observations.csv").read_text(encoding="utf-8")
+    assert ",TJK," not in "".join(line for line in before.splitlines() if "land_degraded" in line)
+    with responses.RequestsMock() as mock:
+        _record_sdg(mock)
+        changes = update(project, ["unsd"], today=TODAY, backoff=0, progress=False)
+    assert changes.added == [("land_degraded_pct", "KAZ", 2023, 21.31)]
+    assert changes.revised == [("land_degraded_pct", "KGZ", 2019, 9.58, 10.08)]
+    assert changes.withdrawn == [("land_degraded_pct", "TKM", 2015, 17.06)]
+    observations = (project.data / "observations.csv").read_text(encoding="utf-8").splitlines()
+    degraded = [line for line in observations if line.startswith("land_degraded_pct,")]
+    assert len(degraded) == 8 and not any(",TJK," in line for line in degraded)  # not reported
+    assert (
+        "land_degraded_pct,KAZ,2023,21.31,unsd-sdg-ag-lnd-dgrd,estimate,"
+        "nature=E (Estimated data); reporting agency: Ministry of Agriculture; reportingType=G"
+    ) in degraded
+    assert any(
+        line.startswith("land_degraded_pct,KAZ,2019,21.31,unsd-sdg-ag-lnd-dgrd,reported,")
+        for line in degraded
+    )
+    sources = (project.data / "sources.csv").read_text(encoding="utf-8")
+    row = next(line for line in sources.splitlines() if line.startswith("unsd-sdg-ag-lnd-dgrd,"))
+    assert "United Nations Statistics Division" in row and "AG_LND_DGRD" in row
+    assert "DF_SDG_GLH 1.26" in row and "2026-12-03" in row and "sdmx1" in row
+    assert "github.com" not in row
+    registry = (project.data / "indicators.csv").read_text(encoding="utf-8")
+    (entry,) = [line for line in registry.splitlines() if line.startswith("land_degraded_pct,")]
+    assert ",unsd-sdg-ag-lnd-dgrd," in entry
+
+
+@pytest.mark.parametrize(
+    "failure, words",
+    [
+        ({"status": 500, "body": "Internal Server Error"}, "500"),
+        ({"body": "<html>maintenance</html>", "content_type": "text/html"}, "text/html"),
+        (
+            {"body": SDG_RESPONSE.read_bytes()[:900], "content_type": SDG_TYPE},
+            "XMLSyntaxError",
+        ),
+    ],
+    ids=["http-error", "not-sdmx", "truncated"],
+)
+def test_a_failed_sdg_fetch_after_a_good_one_writes_nothing(project, failure, words):
+    """The World Bank series are read, then the SDG API fails: nothing is written."""
+    before = tree_digest(project.data)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        _record(mock)
+        _record_sdg(mock, **failure)
+        with pytest.raises(KbError) as caught:
+            update(project, [*WANTED, "land_degraded_pct"], today=TODAY, backoff=0, progress=False)
+    (line,) = caught.value.lines
+    assert "UN SDG Global Database AG_LND_DGRD" in line and "nothing was written" in line
+    assert words in line
     assert tree_digest(project.data) == before

@@ -197,7 +197,7 @@ def i18n(action: str = typer.Argument("check", help="check | update")) -> None:
 @_friendly
 def update(
     sources: list[str] = typer.Argument(  # noqa: B008 (typer's documented style)
-        None, help="Publishers (worldbank), indicator ids or series codes; default: all."
+        None, help="Publishers (worldbank, unsd), indicator ids or series codes; default: all."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Report the changes, write nothing."),
 ) -> None:

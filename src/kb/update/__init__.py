@@ -1,7 +1,8 @@
 """`kb update`: bring `data/` up to the publishers' current figures, through their API clients.
 
 The snapshot is the first stage of the book: an update fetches each raw indicator from its
-publisher's API (so far the World Bank's WDI, `kb.update.worldbank`), replaces that indicator's
+publisher's API (the World Bank's WDI, `kb.update.worldbank`; the UN SDG Global Database,
+`kb.update.unsd`), replaces that indicator's
 observations with the publisher's, names the publisher, series, request and vintage in
 `data/sources.csv`, and reports what changed (added, withdrawn and revised values, the largest
 revisions first) so an author can review it before committing. All or nothing: when a fetch
@@ -22,10 +23,13 @@ from pathlib import Path
 
 from kb.errors import KbError
 from kb.paths import Paths
-from kb.update import worldbank
+from kb.update import unsd, worldbank
 from kb.update.changes import Changes, compare
 
-PUBLISHERS = {worldbank.PUBLISHER: worldbank}
+PUBLISHERS = {module.PUBLISHER: module for module in (worldbank, unsd)}
+"""Each publisher module gives `SERIES` (book indicator → its series code), `LABEL`,
+`vintage()`, `fetch(indicator, vintage)`, `source_id(series)` and `source_row(fetched, today)`."""
+PUBLISHER_OF = {indicator: m for m in PUBLISHERS.values() for indicator in m.SERIES}
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -50,17 +54,18 @@ def _number(value: float) -> str:
 def selected(names: list[str] | None) -> list[str]:
     """The indicators to update: all the publishers give, or those named (by indicator id,
     publisher or series code)."""
-    every = list(worldbank.SERIES)
+    every = list(PUBLISHER_OF)
     if not names:
         return every
+    codes = {m.SERIES[i].upper(): i for i, m in PUBLISHER_OF.items()}
     chosen: list[str] = []
     for name in names:
         if name in PUBLISHERS:
-            chosen += every
-        elif name in worldbank.SERIES:
+            chosen += list(PUBLISHERS[name].SERIES)
+        elif name in PUBLISHER_OF:
             chosen.append(name)
-        elif name.upper() in worldbank.SERIES.values():
-            chosen += [i for i, s in worldbank.SERIES.items() if s == name.upper()]
+        elif name.upper() in codes:
+            chosen.append(codes[name.upper()])
         else:
             known = ", ".join([*PUBLISHERS, *every])
             raise KbError(f"kb update: unknown source {name!r} (known: {known})")
@@ -96,14 +101,17 @@ def update(
 
     indicators = selected(names)
     today = today or dt.date.today()
-    last_updated = with_retries("World Bank WDI (database record)", worldbank.vintage, 3, backoff)
+    vintages = {
+        m.PUBLISHER: with_retries(f"{m.LABEL} (database record)", m.vintage, 3, backoff)
+        for m in dict.fromkeys(PUBLISHER_OF[i] for i in indicators)
+    }
     fetched = []
     for indicator in tqdm(indicators, desc="kb update", unit="series", disable=not progress):
-        series = worldbank.SERIES[indicator]
+        publisher = PUBLISHER_OF[indicator]
         fetched.append(
             with_retries(
-                f"World Bank WDI {series} ({indicator})",
-                lambda i=indicator: worldbank.fetch(i, last_updated),
+                f"{publisher.LABEL} {publisher.SERIES[indicator]} ({indicator})",
+                lambda p=publisher, i=indicator: p.fetch(i, vintages[p.PUBLISHER]),
                 3,
                 backoff,
             )
@@ -122,23 +130,29 @@ def update(
             "country": country,
             "year": str(year),
             "value": _number(value),
-            "source": worldbank.source_id(f.series),
-            "status": "",
-            "note": f"obs_status={status}" if status else "",
+            "source": PUBLISHER_OF[f.indicator].source_id(f.series),
+            "status": status,
+            "note": note,
         }
         for f in fetched
-        for country, year, value, status in f.rows
+        for country, year, value, status, note in f.rows
     ]
     old_rows = [r for r in observations if r["indicator"] in replaced]
     kept = [r for r in observations if r["indicator"] not in replaced]
     merged = sorted(kept + new_rows, key=lambda r: (r["indicator"], r["country"], int(r["year"])))
-    new_sources = {worldbank.source_id(f.series): worldbank.source_row(f, today) for f in fetched}
+    new_sources = {
+        PUBLISHER_OF[f.indicator].source_id(f.series): PUBLISHER_OF[f.indicator].source_row(
+            f, today
+        )
+        for f in fetched
+    }
     sources = [r for r in sources if r["id"] not in new_sources] + [
         {k: row.get(k, "") for k in src_fields} for row in new_sources.values()
     ]
     for row in registry:
         if row["id"] in replaced:
-            row["source"] = worldbank.source_id(worldbank.SERIES[row["id"]])
+            publisher = PUBLISHER_OF[row["id"]]
+            row["source"] = publisher.source_id(publisher.SERIES[row["id"]])
     changes = compare(old_rows, new_rows)
 
     files = {

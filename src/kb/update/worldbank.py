@@ -8,9 +8,11 @@ database's last-updated date (its vintage) with `wbgapi.source.get`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+
+from kb.update.fetched import Fetched
 
 PUBLISHER = "worldbank"
+LABEL = "World Bank WDI"
 API = "https://api.worldbank.org/v2"
 WDI = 2
 COUNTRIES = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
@@ -39,18 +41,6 @@ successor EN.GHG.CO2.PC.CE.AR5 counts another quantity, from another source: a n
 not an update of this one)."""
 
 
-@dataclass(frozen=True)
-class Fetched:
-    """One series as the API gave it: rows of (country, year, value, obs_status)."""
-
-    indicator: str
-    series: str
-    name: str
-    rows: tuple[tuple[str, int, float, str], ...]
-    request: str
-    vintage: str  # the database's last-updated date, as the API gives it
-
-
 def request_path(series: str) -> str:
     """The API path `wbgapi.fetch` reads (the endpoint and language are wbgapi's)."""
     return f"country/{';'.join(COUNTRIES)}/indicator/{series}"
@@ -75,12 +65,14 @@ def fetch(indicator: str, last_updated: str) -> Fetched:
         name = row["indicator"]["value"] or series
         if row.get("value") is None:
             continue
+        status = str(row.get("obs_status") or "")  # WDI flags no estimate or projection here
         rows.append(
             (
                 row["countryiso3code"],
                 int(row["date"]),
                 float(row["value"]),
-                str(row.get("obs_status") or ""),
+                "",
+                f"obs_status={status}" if status else "",
             )
         )
     request = f"{API}/{path}?source={WDI}&date={YEARS}&format=json"
