@@ -41,6 +41,10 @@ successor EN.GHG.CO2.PC.CE.AR5 counts another quantity, from another source: a n
 not an update of this one)."""
 
 
+ESTIMATES = {"SL.AGR.EMPL.ZS": "modeled ILO estimate"}
+"""Series whose every value WDI names an estimate (in the series name): their status."""
+
+
 def request_path(series: str) -> str:
     """The API path `wbgapi.fetch` reads (the endpoint and language are wbgapi's)."""
     return f"country/{';'.join(COUNTRIES)}/indicator/{series}"
@@ -65,14 +69,15 @@ def fetch(indicator: str, last_updated: str) -> Fetched:
         name = row["indicator"]["value"] or series
         if row.get("value") is None:
             continue
-        status = str(row.get("obs_status") or "")  # WDI flags no estimate or projection here
+        flag = str(row.get("obs_status") or "")  # WDI flags no estimate or projection here
+        note = [ESTIMATES.get(series, ""), f"obs_status={flag}" if flag else ""]
         rows.append(
             (
                 row["countryiso3code"],
                 int(row["date"]),
                 float(row["value"]),
-                "",
-                f"obs_status={status}" if status else "",
+                "estimate" if series in ESTIMATES else "",
+                "; ".join(n for n in note if n),
             )
         )
     request = f"{API}/{path}?source={WDI}&date={YEARS}&format=json"
