@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import fcntl
 import hashlib
+import html
 import os
 import re
 import shutil
@@ -60,6 +61,13 @@ def chart_specs(html_text: str, charts: Path) -> list[str]:
         SPEC_SCRIPT.match((charts / name).read_text(encoding="utf-8")).group(1)
         for name in FIGURE_SPEC.findall(html_text)
     ]
+
+
+def article_text(page: Path) -> str:
+    """A built page's article as plain text (tags dropped, entities decoded, spaces collapsed)."""
+    body = page.read_text(encoding="utf-8")
+    article = body[body.index("<article") : body.index("</article>")]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", article)))
 
 
 def file_hashes(folder: Path) -> dict[str, str]:

@@ -20,7 +20,7 @@ from kb import csvsafe, indicators, workshops
 from kb.data import load
 from kb.paths import Paths
 
-from .conftest import FORMULA, chart_specs, file_hashes
+from .conftest import FORMULA, article_text, chart_specs, file_hashes
 
 PER_PERSON = "agricultural_land_per_person_ha"
 
@@ -170,3 +170,12 @@ def test_an_update_reaches_pages_and_downloads(edited_book):
     assert 'id="src-wb-wdi-ag-lnd-frst-zs"' in sources_page
     catalogue = (site / "_generated/indicators/catalogue.html").read_text(encoding="utf-8")
     assert "wb-wdi-ag-lnd-frst-zs" in catalogue
+    # SDG 15.3.1 from the UN's SDMX API: the added 2023 estimate is Kazakhstan's latest value,
+    # shown with its year, the database's structure as vintage and what the value is.
+    assert "land_degraded_pct,KAZ,2023,21.31," in published
+    for lang, estimate in (("", "estimate"), ("ru/", "оценка")):
+        page = article_text(site / f"{lang}_generated/countries/kaz.html")
+        at = page.index("unsd-sdg-ag-lnd-dgrd")
+        value, vintage = page[at - 40 : at], page[at : at + 200]
+        assert "2023" in value, value
+        assert "DF_SDG_GLH 1.26" in vintage and vintage.split(" · ")[1].startswith(estimate)

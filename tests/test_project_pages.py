@@ -8,13 +8,7 @@ import re
 
 from kb.data import load
 
-from .conftest import ROOT
-
-
-def _text(page) -> str:
-    body = page.read_text(encoding="utf-8")
-    article = body[body.index("<article") : body.index("</article>")]
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", article)))
+from .conftest import ROOT, article_text
 
 
 def _heading(page) -> str:
@@ -51,25 +45,25 @@ def test_the_catalogue_and_other_pages_link_each_project_to_its_page(site):
 
 
 def test_a_project_page_shows_its_practices_and_results(site):
-    page = _text(site / "_generated/projects/tjk-elmarl-wb.html")
+    page = article_text(site / "_generated/projects/tjk-elmarl-wb.html")
     practices = load(ROOT / "data").practices
     for practice in practices[practices.project == "tjk-elmarl-wb"].id:
         assert practice in page
-    results = _text(site / "_generated/projects/uzb-karakalpakstan-undp.html")
+    results = article_text(site / "_generated/projects/uzb-karakalpakstan-undp.html")
     assert "Desert land restored around the villages of Kazakhdarya and Kyzyl Rovat" in results
     assert "more than 16,000 ha" in results
-    russian = _text(site / "ru/_generated/projects/uzb-karakalpakstan-undp.html")
+    russian = article_text(site / "ru/_generated/projects/uzb-karakalpakstan-undp.html")
     assert "более 16 000 га" in russian.replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def test_a_project_without_practices_or_results_says_so(site):
-    page = _text(site / "_generated/projects/kgz-susamyr-pasture.html")
+    page = article_text(site / "_generated/projects/kgz-susamyr-pasture.html")
     assert "No practice in WOCAT’s database names this project." in page
     assert "No source we could read reports a result for this project." in page
 
 
 def test_the_concept_stage_record_is_not_shown_as_a_grant(site):
-    english = _text(site / "_generated/projects/reg-cacilm-cmpf-gef.html")
+    english = article_text(site / "_generated/projects/reg-cacilm-cmpf-gef.html")
     assert "174,641 (concept-stage record, not a grant)" in english
-    russian = _text(site / "ru/_generated/projects/reg-cacilm-cmpf-gef.html")
+    russian = article_text(site / "ru/_generated/projects/reg-cacilm-cmpf-gef.html")
     assert "(запись на стадии концепции, не грант)" in russian

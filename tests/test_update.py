@@ -44,11 +44,12 @@ def _record(mock, **series_body):
 
 
 def update_from_recordings(root: Path) -> None:
-    """`kb update` of the land and forest series in the project at `root`, answered by the
-    recorded responses (used by the edited book of conftest)."""
+    """`kb update` of the land and forest series (World Bank) and of SDG 15.3.1 (UN) in the
+    project at `root`, answered by the recorded responses (used by the edited book of conftest)."""
     with responses.RequestsMock() as mock:
         _record(mock)
-        update(Paths(root), WANTED, today=TODAY, backoff=0, progress=False)
+        _record_sdg(mock)
+        update(Paths(root), [*WANTED, "unsd"], today=TODAY, backoff=0, progress=False)
 
 
 @pytest.fixture()
