@@ -157,6 +157,12 @@ def test_kb_update_dry_run_prints_the_change_report(project, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "revised forest_area_pct UZB 2020" in result.output
     assert "data/ would change: 5 added, 1 withdrawn, 1 revised" in result.output
+    with responses.RequestsMock() as mock:
+        _record_sdg(mock)
+        result = CliRunner().invoke(app, ["update", "unsd", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "revised land_degraded_pct KGZ 2019: 9.58 → 10.08" in result.output
+    assert "data/ would change: 1 added, 1 withdrawn, 1 revised" in result.output
     assert tree_digest(project.data) == before
 
 
