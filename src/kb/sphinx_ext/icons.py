@@ -60,11 +60,17 @@ def subset(original: Path, codepoints: set[int], target: Path) -> None:
     subsetter = ft_subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(codepoints))
     subsetter.subset(font)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".woff2")
+    _replace(target, lambda temporary: ft_subset.save_font(font, temporary, options))
+
+
+def _replace(target: Path, write) -> None:
+    """`write(path)` to a file beside `target`, then renamed over it (readable by a web server,
+    as Sphinx's copy was)."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=target.suffix)
     os.close(handle)
     try:
-        ft_subset.save_font(font, temporary, options)
-        os.chmod(temporary, 0o644)  # as Sphinx's copy was: readable by a web server
+        write(temporary)
+        os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
@@ -85,15 +91,7 @@ def cached_subset(original: Path, codepoints: set[int], target: Path, cache: Pat
         for old in cache.glob("kb-icons-*.woff2"):
             old.unlink()
         subset(original, codepoints, kept)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".woff2")
-    os.close(handle)
-    try:
-        shutil.copyfile(kept, temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    _replace(target, lambda temporary: shutil.copyfile(kept, temporary))
 
 
 def subset_icon_font(app, exception) -> None:

@@ -2,8 +2,7 @@
 
 The snapshot is the first stage of the book: an update fetches each raw indicator from its
 publisher's API (the World Bank's WDI, `kb.update.worldbank`; the UN SDG Global Database,
-`kb.update.unsd`), replaces that indicator's
-observations with the publisher's, names the publisher, series, request and vintage in
+`kb.update.unsd`), replaces that indicator's observations with the publisher's, names the publisher, series, request and vintage in
 `data/sources.csv`, and reports what changed (added, withdrawn and revised values, the largest
 revisions first) so an author can review it before committing. All or nothing: when a fetch
 fails (after retries) or the new snapshot does not validate, nothing is written.
@@ -140,12 +139,10 @@ def update(
     old_rows = [r for r in observations if r["indicator"] in replaced]
     kept = [r for r in observations if r["indicator"] not in replaced]
     merged = sorted(kept + new_rows, key=lambda r: (r["indicator"], r["country"], int(r["year"])))
-    new_sources = {
-        PUBLISHER_OF[f.indicator].source_id(f.series): PUBLISHER_OF[f.indicator].source_row(
-            f, today
-        )
-        for f in fetched
-    }
+    new_sources = {}
+    for f in fetched:
+        publisher = PUBLISHER_OF[f.indicator]
+        new_sources[publisher.source_id(f.series)] = publisher.source_row(f, today)
     sources = [r for r in sources if r["id"] not in new_sources] + [
         {k: row.get(k, "") for k in src_fields} for row in new_sources.values()
     ]

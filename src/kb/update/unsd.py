@@ -26,6 +26,8 @@ BREAKDOWNS = 11  # the key's dimensions after REF_AREA (sex, age, location … p
 SERIES: dict[str, str] = {"land_degraded_pct": "AG_LND_DGRD"}
 """Book indicator → SDG series code (SDG 15.3.1). Its three sub-indicators (land cover, land
 productivity, soil organic carbon) are not series of the global database."""
+NAMES = {"AG_LND_DGRD": "Proportion of land that is degraded over total land area (%)"}
+"""Each series' name in the database (the generic data message carries codes only)."""
 
 NATURE = {
     "C": ("Country data", "reported"),
@@ -54,9 +56,8 @@ def fetch(indicator: str, _vintage: str = "") -> Fetched:
 
     series = SERIES[indicator]
     client = sdmx.Client(SOURCE)
-    with contextlib.redirect_stdout(
-        io.StringIO()
-    ):  # sdmx1 prints its parser state on a bad message
+    # sdmx1 prints its parser state on a bad message; the error itself is reported in one line.
+    with contextlib.redirect_stdout(io.StringIO()):
         message = client.data(FLOW, key=key(series), headers={"Accept": ACCEPT})
     rows: list[Row] = []
     structure = None
@@ -77,7 +78,7 @@ def fetch(indicator: str, _vintage: str = "") -> Fetched:
     return Fetched(
         indicator,
         series,
-        _name(series),
+        NAMES[series],
         tuple(sorted(rows)),
         request,
         f"{FLOW} {version}" if version else FLOW,
@@ -95,12 +96,6 @@ def _row(country: str, obs, reporting_type: str) -> Row:
     note.append(f"reportingType={reporting_type}")
     year = int(str(obs.dimension.values["TIME_PERIOD"].value)[:4])
     return (country, year, float(obs.value), status, "; ".join(n for n in note if n))
-
-
-def _name(series: str) -> str:
-    return {
-        "AG_LND_DGRD": "Proportion of land that is degraded over total land area (%)",
-    }[series]
 
 
 def source_id(series: str) -> str:
