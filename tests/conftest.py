@@ -139,6 +139,8 @@ class EditedBook:
     `edited_book` says how)."""
 
     root: Path  # after both rounds of edits
+    settled: Path  # a copy of the site built where the copy is, before any edit
+    one_value: Path  # a copy of the site after one observation was edited
     twin: Path  # a clean build of the sources of the first round
     incremental: Path  # a copy of the site after the first round
     stdout: str  # what the first round's incremental build printed
@@ -203,9 +205,12 @@ def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
 
 @pytest.fixture(scope="session")
 def edited_book(tmp_path_factory, built_project) -> EditedBook:
-    """The session's built book, copied and built once where it now is (Sphinx rebuilds a moved
-    project in full, which would hide what an incremental build gets wrong). Then:
+    """The session's built book, copied and built once where it now is: Sphinx rebuilds a moved
+    project in full, which would hide what an incremental build gets wrong, and kb has nothing to
+    rebuild in an unchanged copy, so a comment is added to the style sheet (a change of every
+    page's output, which Sphinx rebuilds in full); its site is recorded (`settled`). Then:
 
+    0. one observation is edited, as `make bench` does, and the book rebuilt (`one_value`);
     1. the inputs pages read are edited and the book rebuilt incrementally; its site is recorded
        (`incremental`) and a clean build of the same sources is made in another folder (`twin`);
     2. the inputs Sphinx reads for every page are edited and the book rebuilt again (`root`).
@@ -223,7 +228,15 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
             assert result.returncode == 0, result.stdout + result.stderr
             return result.stdout
 
+        sheet = root / "book" / "_static" / "kb.css"
+        sheet.write_text(sheet.read_text(encoding="utf-8") + "/* copied */\n", encoding="utf-8")
         assert " 0 executed" in build(root)
+        shutil.copytree(root / "_build" / "html", folder / "settled")
+        from kb.build.bench import edit_one_observation
+
+        edit_one_observation(root)
+        build(root)
+        shutil.copytree(root / "_build" / "html", folder / "one-value")
         _edit_what_pages_read(root)
         (folder / "incremental.log").write_text(build(root), encoding="utf-8")
         shutil.copytree(root / "_build" / "html", folder / "incremental")
@@ -234,6 +247,8 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
     folder = shared_folder(tmp_path_factory, "edited", make)
     return EditedBook(
         root=folder / "project",
+        settled=folder / "settled",
+        one_value=folder / "one-value",
         twin=folder / "twin",
         incremental=folder / "incremental",
         stdout=(folder / "incremental.log").read_text(encoding="utf-8"),

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+from sphinx.search import js_index
 
 from kb import csvsafe, indicators, workshops
 from kb.data import load
@@ -49,6 +50,20 @@ def test_the_incremental_build_equals_a_clean_build_of_the_same_sources(edited_b
             )[:40]
         )
     assert not differing, f"{len(differing)} files differ: {differing[:50]}\n{first}"
+
+
+def test_an_edit_keeps_what_the_search_index_has_of_the_pages_not_written_again(edited_book):
+    """After one observation is edited only a few pages are written again; the search index
+    keeps every page's titles and the glossary's index entries (Sphinx 7.4 alone drops the
+    entries of pages it does not write again: sphinx-doc/sphinx#12599)."""
+    for edition in ("", "ru/"):
+        before, after = (
+            js_index.loads((site / edition / "searchindex.js").read_text(encoding="utf-8"))
+            for site in (edited_book.settled, edited_book.one_value)
+        )
+        assert len(before["indexentries"]) > 20, edition
+        assert after["indexentries"] == before["indexentries"], edition
+        assert after["alltitles"] == before["alltitles"], edition
 
 
 def test_only_pages_whose_inputs_changed_were_executed(edited_book):

@@ -52,7 +52,7 @@ def _executed(stdout: str) -> str:
     return f"{m.group(1)} executed, {m.group(2)} unchanged" if m else "?"
 
 
-def _edit_one_observation(root: Path) -> str:
+def edit_one_observation(root: Path) -> str:
     """Change the latest KAZ forest share by +0.01 percentage point; returns what changed."""
     path = root / "data" / "observations.csv"
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
@@ -131,7 +131,7 @@ def build_figures(source: Path) -> list[tuple[str, list[float], str]]:
             _kb(root, "clean")
             timed("clean")
             timed("no-op")
-            edits.append(_edit_one_observation(root))
+            edits.append(edit_one_observation(root))
             timed("edit")
         english = sum(1 for _ in (root / "book" / "_generated").rglob("*.ipynb"))
         return [

@@ -12,6 +12,7 @@ events and roles: nothing of Sphinx, docutils, pybtex or Jinja is patched.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 
@@ -352,24 +353,20 @@ def _empty_static_folder(app, builder) -> None:
         shutil.rmtree(Path(builder.outdir) / "_static", ignore_errors=True)
 
 
-def _drop_emptied_search_terms(app, exception) -> None:
-    """Make an incremental build's search index the one a clean build writes.
+SPHINX_NUMBERS = "kb_sphinx_fignumbers"
+"""The environment attribute (extensions keep their data on Sphinx's environment) holding the
+numbers Sphinx gave figures and exercises in the last build, before the per-page renumbering."""
 
-    When a page is written again, Sphinx (7.4) takes the page out of every word's list of pages,
-    but keeps the words only its previous version had, each pointing to no page: harmless to
-    search, yet the index would depend on the site's history. Read and written back with
-    Sphinx's own serializer, a clean build's index is unchanged byte for byte."""
-    from sphinx.search import js_index
 
-    index_file = Path(app.outdir) / "searchindex.js"
-    if exception is not None or app.builder.format != "html" or not index_file.exists():
-        return
-    with index_file.open(encoding="utf-8") as stream:
-        index = js_index.load(stream)
-    for kind in ("terms", "titleterms"):
-        index[kind] = {word: pages for word, pages in index[kind].items() if pages != []}
-    with index_file.open("w", encoding="utf-8") as stream:
-        js_index.dump(index, stream)
+def _restore_sphinx_numbers(app, env) -> list[str]:
+    """Give Sphinx back its own numbers of the last build before it numbers again
+    (`env-get-updated`, before its own handler): it rewrites every page whose numbers differ
+    from the last build's, and compared with the renumbered ones every module after the first
+    would differ each time, so an edit of one module rewrote them all."""
+    saved = getattr(env, SPHINX_NUMBERS, None)
+    if saved is not None:
+        env.toc_fignumbers = saved
+    return []
 
 
 def _number_exercises_per_page(app, env) -> list[str]:
@@ -378,7 +375,10 @@ def _number_exercises_per_page(app, env) -> list[str]:
     Sphinx numbers enumerable nodes in one sequence across an unnumbered book, so module 4's
     first exercise would read "Exercise 14" on its page and "Exercise 1" in its notebook. After
     Sphinx has assigned its numbers (`env-get-updated`), each page's exercises are renumbered
-    from 1 in their order; solutions and references read the same numbers."""
+    from 1 in their order; solutions and references read the same numbers. Sphinx's own numbers
+    are kept for its next comparison (`_restore_sphinx_numbers`): a page's numbers change only
+    if Sphinx's did."""
+    setattr(env, SPHINX_NUMBERS, copy.deepcopy(env.toc_fignumbers))
     for figures in env.toc_fignumbers.values():
         exercises = figures.get("exercise")
         if exercises:
@@ -409,7 +409,7 @@ def setup(app):
     import sys
 
     from kb import facts
-    from kb.sphinx_ext import assets, icons
+    from kb.sphinx_ext import assets, icons, search, titles
 
     if not os.environ.get(BUILT_BY_KB):
         # A bare `jupyter-book build` would publish pages that were never executed, over the
@@ -435,10 +435,17 @@ def setup(app):
     app.add_post_transform(_unique_ids_transform())
     app.connect("build-finished", _write_interface_js)
     app.connect("write-started", _empty_static_folder)
-    app.connect("build-finished", _drop_emptied_search_terms)
+    app.connect("doctree-read", search.record_entries)
+    app.connect("env-purge-doc", search.forget_entries)
+    app.connect("env-merge-info", search.merge_entries)
+    app.connect("build-finished", search.correct_index)
     app.set_translator("html", _book_translator())
     app.connect("html-page-context", assets.page_assets, priority=900)
     app.connect("build-finished", icons.subset_icon_font)
+    app.connect("env-get-updated", _restore_sphinx_numbers, priority=100)
     app.connect("env-get-updated", _number_exercises_per_page, priority=900)
+    # Before Sphinx's own handler forgets the page (priority 500).
+    app.connect("env-purge-doc", titles.remember_title, priority=100)
+    app.connect("env-get-updated", titles.pages_showing_new_titles)
     app.connect("doctree-read", _nodes_belong_to_their_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
