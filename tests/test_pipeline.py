@@ -225,20 +225,28 @@ def test_data_edit_built_twice_at_once_reruns_dependent_pages_only(built_copy):
     assert not (site / "ru" / "charts").exists()
 
 
-def test_sphinx_warning_fails_the_build_until_fixed(built_copy):
+def test_problems_in_a_page_fail_the_build_all_at_once_until_fixed(built_copy):
+    """A link to a page that does not exist (a Sphinx warning) and a fact `data/` does not hold
+    (the book's fact role): one build reports both, each with the file and line."""
     chapter = built_copy / "book" / "programme" / "overview.md"
     original = chapter.read_text(encoding="utf-8")
-    chapter.write_text(original + "\nSee {doc}`no-such-page`.\n", encoding="utf-8")
-    line = len((original + "\nSee {doc}`no-such-page`.\n").splitlines())
+    link, fact = "See {doc}`no-such-page`.", "Launched on {kb-date}`no-such-event`."
+    edited = f"{original}\n{link}\n\n{fact}\n"
+    chapter.write_text(edited, encoding="utf-8")
+    lines = edited.splitlines()
+    expected = {
+        f"book/programme/overview.md:{lines.index(link) + 1}:": "no-such-page",
+        f"book/programme/overview.md:{lines.index(fact) + 1}:": "no-such-event",
+    }
     before = tree_digest(built_copy / "_build" / "html")
     for _ in range(2):  # a second build must not pass just because the page is unchanged
         result = run_kb(built_copy, "build")
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
-        assert any(
-            ln.startswith(f"book/programme/overview.md:{line}:") and "no-such-page" in ln
-            for ln in result.stderr.splitlines()
-        ), result.stderr
+        for place, name in expected.items():
+            assert any(ln.startswith(place) and name in ln for ln in result.stderr.splitlines()), (
+                result.stderr
+            )
         assert tree_digest(built_copy / "_build" / "html") == before
     chapter.write_text(original, encoding="utf-8")
     assert run_kb(built_copy, "build").returncode == 0

@@ -10,7 +10,6 @@ import pytest
 
 from kb import facts, indicators, outcomes, programme, projects
 from kb.data import load
-from tests.conftest import run_kb
 
 ROOT = Path(__file__).resolve().parents[1]
 FOUNDING = sorted((ROOT.parent / "shared" / "founding").glob("*.txt"))
@@ -141,15 +140,3 @@ def test_fact_roles_format_dates_and_amounts_per_language():
     assert facts.months_text(36, "ru") == "3 года" and facts.months_text(60, "ru") == "5 лет"
     with pytest.raises(facts.UnknownFact):
         facts.render(data, "date", "no-such-event", "en")
-
-
-def test_an_unknown_fact_fails_the_build_naming_the_page(built_copy):
-    page = built_copy / "book" / "programme" / "overview.md"
-    page.write_text(
-        page.read_text(encoding="utf-8") + "\nLaunched on {kb-date}`no-such-event`.\n",
-        encoding="utf-8",
-    )
-    result = run_kb(built_copy, "build")
-    assert result.returncode != 0
-    assert "overview.md" in result.stdout + result.stderr
-    assert "no-such-event" in result.stdout + result.stderr
