@@ -55,6 +55,10 @@ JavaScript engine takes 0.7 s to start, measured, which a page would otherwise w
 `gc.freeze()`, which moves the imported modules out of the collector's reach, so the `%reset -f`
 between pages (which runs a full collection) stays cheap."""
 
+KERNEL_OPTIONS = ["--HistoryManager.enabled=False"]
+"""IPython options of the page kernels: no input history (IPython writes every cell to an SQLite
+file in a thread of its own; pages are not sessions anyone goes back to)."""
+
 _KERNEL: KeptKernel | None = None
 """This worker's kernel: pandas, Altair and kb stay imported between pages."""
 
@@ -99,7 +103,11 @@ def kernel(root: Path) -> KeptKernel:
         from multiprocessing.util import Finalize
 
         _KERNEL = KeptKernel(kernel_name="python3")
-        _KERNEL.start_kernel(cwd=str(root), env={**os.environ, "KB_VALIDATED": "1"})
+        _KERNEL.start_kernel(
+            cwd=str(root),
+            env={**os.environ, "KB_VALIDATED": "1"},
+            extra_arguments=KERNEL_OPTIONS,
+        )
         Finalize(_KERNEL, _KERNEL.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
     return _KERNEL
 
