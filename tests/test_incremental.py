@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import html
 import re
 from pathlib import Path
 
@@ -64,6 +65,24 @@ def test_an_edit_keeps_what_the_search_index_has_of_the_pages_not_written_again(
         assert len(before["indexentries"]) > 20, edition
         assert after["indexentries"] == before["indexentries"], edition
         assert after["alltitles"] == before["alltitles"], edition
+
+
+def test_a_renamed_page_is_renamed_in_the_links_of_the_pages_beside_it(edited_book, built_project):
+    """A project renamed in `data/` (its page is read again) is named by its new title in the
+    previous/next links of the pages beside it, which Sphinx alone would not write again."""
+    with (built_project / "data" / "projects.csv").open(encoding="utf-8", newline="") as handle:
+        renamed = list(csv.DictReader(handle))[1]
+    target = f"{renamed['id']}.html"
+    links = [
+        (page, m.group(1))
+        for page in edited_book.incremental.rglob("*.html")
+        for m in re.finditer(
+            r'<link rel="(?:prev|next)" title="([^"]*)" href="([^"]*)"', page.read_text("utf-8")
+        )
+        if m.group(2).endswith(target)
+    ]
+    assert links, f"no page links to {target}"
+    assert not [page for page, title in links if title == html.escape(renamed["title"])], links
 
 
 def test_only_pages_whose_inputs_changed_were_executed(edited_book):
