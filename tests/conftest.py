@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kb.build.bench import edit_one_observation
 from kb.paths import ignore_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -232,8 +233,6 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
         sheet.write_text(sheet.read_text(encoding="utf-8") + "/* copied */\n", encoding="utf-8")
         assert " 0 executed" in build(root)
         shutil.copytree(root / "_build" / "html", folder / "settled")
-        from kb.build.bench import edit_one_observation
-
         edit_one_observation(root)
         build(root)
         shutil.copytree(root / "_build" / "html", folder / "one-value")

@@ -353,6 +353,14 @@ def _empty_static_folder(app, builder) -> None:
         shutil.rmtree(Path(builder.outdir) / "_static", ignore_errors=True)
 
 
+def extension_data(env, name: str) -> dict:
+    """The dictionary the extension keeps on Sphinx's environment under `name` (where extensions
+    keep their data: it is saved and loaded with the environment), made empty the first time."""
+    if not hasattr(env, name):
+        setattr(env, name, {})
+    return getattr(env, name)
+
+
 SPHINX_NUMBERS = "kb_sphinx_fignumbers"
 """The environment attribute (extensions keep their data on Sphinx's environment) holding the
 numbers Sphinx gave figures and exercises in the last build, before the per-page renumbering."""

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kb.sphinx_ext import extension_data
+
 ENTRIES = "kb_index_entries"
 """The environment attribute holding each page's index entries (as Sphinx's search index
 records them: entry, target id, main or not)."""
@@ -43,9 +45,7 @@ def page_entries(doctree) -> list[tuple[str, str, str]]:
 
 
 def _entries(env) -> dict[str, list[tuple[str, str, str]]]:
-    if not hasattr(env, ENTRIES):
-        setattr(env, ENTRIES, {})
-    return getattr(env, ENTRIES)
+    return extension_data(env, ENTRIES)
 
 
 def record_entries(app, doctree) -> None:

@@ -9,25 +9,21 @@ as a clean build would write it.
 
 from __future__ import annotations
 
+from kb.sphinx_ext import extension_data
+
 TITLES_BEFORE = "kb_titles_before"
 """The environment attribute holding, during a build, the previous titles of the pages read."""
-
-
-def _before(env) -> dict[str, str]:
-    if not hasattr(env, TITLES_BEFORE):
-        setattr(env, TITLES_BEFORE, {})
-    return getattr(env, TITLES_BEFORE)
 
 
 def remember_title(app, env, docname) -> None:
     """`env-purge-doc`, before Sphinx forgets the page: its title as the last build had it."""
     if docname in env.titles:
-        _before(env)[docname] = env.titles[docname].astext()
+        extension_data(env, TITLES_BEFORE)[docname] = env.titles[docname].astext()
 
 
 def pages_showing_new_titles(app, env) -> list[str]:
     """`env-get-updated`: every page, if a page read in this build has a new title."""
-    before = _before(env)
+    before = extension_data(env, TITLES_BEFORE)
     setattr(env, TITLES_BEFORE, {})
     changed = [
         name
