@@ -53,7 +53,8 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra workshop --python-version 3.11 --generate-hashes \
 	  --no-emit-package rfc3987-syntax --no-emit-package lark -o requirements.lock
 	$(BIN)/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['workshop']))" \
-	  | $(BIN)/uv pip compile - --universal --python-version 3.11 --generate-hashes -o requirements-workshop.lock
+	  | $(BIN)/uv pip compile - --universal --python-version 3.11 --generate-hashes \
+	  --no-emit-package rfc3987-syntax --no-emit-package lark -o requirements-workshop.lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "Setting up $(VENV) from requirements.lock …"

@@ -58,6 +58,33 @@ def test_jupyterlab_runs_from_the_kit(kit):
     assert result.returncode == 0 and result.stdout.strip()[:1].isdigit(), result.stderr
 
 
+def test_the_kit_installs_exactly_the_locked_packages(kit):
+    """The installer puts in the kit's venv the lock's packages at the lock's versions, none
+    missing and none added (such as those the lock leaves out on purpose), plus `kb` itself."""
+    import json
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    locked = {}
+    for line in (kit / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        text = line.split("#", 1)[0].rstrip(" \\").strip()
+        if text and not text.startswith("-"):
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate():  # this machine: Linux, Python 3.11
+                locked[canonicalize_name(req.name)] = str(req.specifier).removeprefix("==")
+    listed = subprocess.run(
+        [str(kit / ".venv" / "bin" / "python"), "-m", "pip", "list", "--format=json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    installed = {canonicalize_name(p["name"]): p["version"] for p in json.loads(listed.stdout)}
+    assert "cacilm-kb" in installed and "rfc3987-syntax" not in installed
+    bundled = {"pip", "setuptools", "cacilm-kb"}  # the venv's own, and kb's wheel
+    assert {k: v for k, v in installed.items() if k not in bundled} == locked
+
+
 @pytest.mark.parametrize("module", ["m0", "m1", "m2", "m3", "m4"])
 def test_every_solution_runs_in_the_kit(kit, built_project, module, tmp_path):
     """Trainers' solution notebooks (from the site) run in the participants' Python, in both

@@ -9,7 +9,8 @@
 - `site/`: the offline copy of the book, whose `workshops/` folder holds the participants'
   notebooks (the solutions stay with the trainers), with `_config.yml` and `data/` beside it,
   where `kb` looks for the snapshot;
-- `install.sh` / `install.ps1` (a venv from `wheels/` with `pip --no-index`), `start.sh` /
+- `install.sh` / `install.ps1` (a venv from `wheels/` with `pip --no-index --no-deps`: the lock
+  already lists every package, and pip installs those and no other), `start.sh` /
   `start.ps1` (JupyterLab on the notebooks), a setup checklist and a "test your laptop" notebook.
 
 The lock is universal (its environment markers pick each platform's packages): the markers are
@@ -184,7 +185,7 @@ PY=$(command -v python{PYTHON} || command -v python3)
 "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != ({PYTHON.replace(".", ", ")}))' || {{
   echo "Python {PYTHON} is needed (see START-HERE.md)"; exit 1; }}
 "$PY" -m venv .venv
-.venv/bin/python -m pip install --quiet --no-index --find-links wheels -r requirements.txt
+.venv/bin/python -m pip install --quiet --no-index --no-deps --find-links wheels -r requirements.txt
 .venv/bin/python -m pip install --quiet --no-index --no-deps wheels/cacilm_kb-*.whl
 echo "Installed. Start JupyterLab with ./start.sh"
 """
@@ -196,7 +197,7 @@ INSTALL_PS1 = f"""# Installs the workshop's Python packages from this kit: no in
 $ErrorActionPreference = "Stop"
 Set-Location $PSScriptRoot
 py -{PYTHON} -m venv .venv
-.venv\\Scripts\\python -m pip install --quiet --no-index --find-links wheels -r requirements.txt
+.venv\\Scripts\\python -m pip install --quiet --no-index --no-deps --find-links wheels -r requirements.txt
 $kb = Get-ChildItem wheels\\cacilm_kb-*.whl | Select-Object -First 1
 .venv\\Scripts\\python -m pip install --quiet --no-index --no-deps $kb.FullName
 Write-Host "Installed. Start JupyterLab with .\\start.ps1"
@@ -302,7 +303,9 @@ def make_kit(paths: Paths, platforms: list[str] | None = None, progress=print) -
         for f in sorted(out.rglob("*")):
             if f.is_file():
                 info = zipfile.ZipInfo.from_file(f, Path(KIT) / f.relative_to(out))
-                info.compress_type = zipfile.ZIP_DEFLATED
+                # A wheel is a zip already: deflating it again costs time and saves nothing.
+                stored = f.suffix == ".whl"
+                info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
                 zf.writestr(info, f.read_bytes())
     tmp.replace(archive)
     return archive
