@@ -6,6 +6,7 @@ import csv
 import fcntl
 import hashlib
 import html
+import json
 import os
 import re
 import shutil
@@ -29,14 +30,26 @@ def copy_project(target: Path, source: Path = ROOT) -> Path:
     return target
 
 
+def start_kb(root: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
+    """`kb ARGS` started in `root` as a separate process (extra environment variables in
+    `env`), its output captured as text."""
+    env = {**os.environ, "KB_ROOT": str(root), **(env or {})}
+    return subprocess.Popen(
+        [KB, *args], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
 def run_kb(
     root: Path, *args: str, timeout: int = 900, env: dict | None = None
 ) -> subprocess.CompletedProcess:
-    """`kb ARGS` in `root`, as a separate process (extra environment variables in `env`)."""
-    env = {**os.environ, "KB_ROOT": str(root), **(env or {})}
-    return subprocess.run(
-        [KB, *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    """`kb ARGS` in `root`, run to its end."""
+    process = start_kb(root, *args, env=env)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def rewrite_csv(path: Path, edit) -> None:
@@ -140,8 +153,10 @@ class EditedBook:
     `edited_book` says how)."""
 
     root: Path  # after both rounds of edits
-    settled: Path  # a copy of the site built where the copy is, before any edit
+    settled: Path  # a copy of the site built where the copy is, its style sheet edited
     one_value: Path  # a copy of the site after one observation was edited
+    one_value_runs: list[dict]  # the two builds started at once after that edit: exit, output
+    one_value_rewritten: list[str]  # the executed pages (notebooks) that build wrote again
     twin: Path  # a clean build of the sources of the first round
     incremental: Path  # a copy of the site after the first round
     stdout: str  # what the first round's incremental build printed
@@ -189,11 +204,9 @@ def _edit_what_pages_read(root: Path) -> None:
     )
 
 
-def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
-    """Edits of what Sphinx reads for every page: a style sheet alone, and the book's Sphinx
+def _edit_the_extension(package: Path) -> None:
+    """An edit of what Sphinx reads for every page and no page notebook reads: the book's Sphinx
     extension (in the copy of `kb` the builds run with)."""
-    sheet = root / "book" / "_static" / "kb.css"
-    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n/* kb-probe */\n", encoding="utf-8")
     extension = package / "sphinx_ext" / "__init__.py"
     text = extension.read_text(encoding="utf-8")
     extension.write_text(
@@ -204,17 +217,28 @@ def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
     )
 
 
+def _build_twice_at_once(root: Path, env: dict) -> list[dict]:
+    """Two `kb build` started at once in `root`: each one's exit status and output."""
+    runs = [start_kb(root, "build", env=env) for _ in range(2)]
+    outputs = [run.communicate(timeout=900) for run in runs]
+    return [
+        {"returncode": run.returncode, "stdout": out, "stderr": err}
+        for run, (out, err) in zip(runs, outputs, strict=True)
+    ]
+
+
 @pytest.fixture(scope="session")
 def edited_book(tmp_path_factory, built_project) -> EditedBook:
     """The session's built book, copied and built once where it now is: Sphinx rebuilds a moved
     project in full, which would hide what an incremental build gets wrong, and kb has nothing to
-    rebuild in an unchanged copy, so a comment is added to the style sheet (a change of every
-    page's output, which Sphinx rebuilds in full); its site is recorded (`settled`). Then:
+    rebuild in an unchanged copy, so the copy's style sheet is edited (alone: no page reads it)
+    first; its site is recorded (`settled`). Then:
 
-    0. one observation is edited, as `make bench` does, and the book rebuilt (`one_value`);
+    0. one observation is edited, as `make bench` does, and two `kb build` are started at once
+       (`one_value`, `one_value_runs`, `one_value_rewritten`);
     1. the inputs pages read are edited and the book rebuilt incrementally; its site is recorded
        (`incremental`) and a clean build of the same sources is made in another folder (`twin`);
-    2. the inputs Sphinx reads for every page are edited and the book rebuilt again (`root`).
+    2. the book's Sphinx extension alone is edited and the book rebuilt again (`root`).
     """
 
     def make(folder: Path) -> None:
@@ -230,24 +254,42 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
             return result.stdout
 
         sheet = root / "book" / "_static" / "kb.css"
-        sheet.write_text(sheet.read_text(encoding="utf-8") + "/* copied */\n", encoding="utf-8")
+        sheet.write_text(sheet.read_text(encoding="utf-8") + "\n/* kb-probe */\n", "utf-8")
         assert " 0 executed" in build(root)
         shutil.copytree(root / "_build" / "html", folder / "settled")
+
+        generated = root / "book" / "_generated"
+
+        def written() -> dict[str, int]:
+            return {
+                str(p.relative_to(generated)): p.stat().st_mtime_ns
+                for p in generated.rglob("*.ipynb")
+            }
+
+        before = written()
         edit_one_observation(root)
-        build(root)
+        runs = _build_twice_at_once(root, env)
+        assert [run["returncode"] for run in runs] == [0, 0], runs
+        after = written()
+        rewritten = sorted(p for p in after if after[p] != before.get(p))
+        (folder / "one-value.json").write_text(json.dumps({"runs": runs, "rewritten": rewritten}))
         shutil.copytree(root / "_build" / "html", folder / "one-value")
+
         _edit_what_pages_read(root)
         (folder / "incremental.log").write_text(build(root), encoding="utf-8")
         shutil.copytree(root / "_build" / "html", folder / "incremental")
         build(copy_project(folder / "twin", root))
-        _edit_what_sphinx_reads(root, package)
+        _edit_the_extension(package)
         build(root)
 
     folder = shared_folder(tmp_path_factory, "edited", make)
+    one_value = json.loads((folder / "one-value.json").read_text())
     return EditedBook(
         root=folder / "project",
         settled=folder / "settled",
         one_value=folder / "one-value",
+        one_value_runs=one_value["runs"],
+        one_value_rewritten=one_value["rewritten"],
         twin=folder / "twin",
         incremental=folder / "incremental",
         stdout=(folder / "incremental.log").read_text(encoding="utf-8"),

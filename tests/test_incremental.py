@@ -1,9 +1,9 @@
 """An incremental build gives exactly the site a clean build gives (issue 14).
 
-`edited_book` (conftest) edits a built copy of the book in every kind of input — data (by
-`kb update` and by hand), a template another page reads, a translation; then a style sheet alone
-and the book's Sphinx extension — and rebuilds it incrementally after each round; a clean build of
-the first round's sources in another folder is its twin. The first test compares the two sites
+`edited_book` (conftest) edits a built copy of the book in every kind of input — a style sheet
+alone; one observation (built twice at once); data (by `kb update` and by hand), a template another
+page reads, a translation; then the book's Sphinx extension alone — and rebuilds it incrementally
+after each edit; a clean build of the third round's sources in another folder is its twin. The first test compares the two sites
 byte for byte; the others check that each edit reached every page and download it should.
 """
 
@@ -85,6 +85,39 @@ def test_a_renamed_page_is_renamed_in_the_links_of_the_pages_beside_it(edited_bo
     assert not [page for page, title in links if title == html.escape(renamed["title"])], links
 
 
+def test_an_observation_edit_built_twice_at_once_reruns_dependent_pages_only(edited_book):
+    """Two `kb build` started at once after one observation was edited: one waits for the other
+    (one line says so) and then finds nothing to do; neither prints a traceback. The one that
+    built re-ran only the pages that read the edited value, left a page whose output did not
+    change as it was, and republished the chart downloads exactly."""
+    runs = edited_book.one_value_runs
+    assert [run["returncode"] for run in runs] == [0, 0]
+    assert not [run for run in runs if "Traceback" in run["stderr"]], runs
+    waited = [run["stdout"] for run in runs if "waits for it" in run["stderr"]]
+    assert len(waited) == 1 and " 0 executed" in waited[0]
+    stdout = next(run["stdout"] for run in runs if "waits for it" not in run["stderr"])
+    executed = set(re.findall(r"^  executed (\S+)", stdout, flags=re.M))
+    assert {
+        "countries/kaz",
+        "countries/kgz",
+        "ru/countries/kaz",
+        "indicators/catalogue",
+    } <= executed
+    assert not {"home", "programme/financing", "projects/catalogue", "reference/sources"} & executed
+    # A page that read the edited indicator but shows nothing that changed stays untouched.
+    same = set(re.findall(r"^  executed (\S+) .*same output as before", stdout, flags=re.M))
+    assert "workshops/m1" in same
+    assert "workshops/m1.ipynb" not in edited_book.one_value_rewritten
+    assert "countries/kaz.ipynb" in edited_book.one_value_rewritten
+    # The site's one charts/ folder holds exactly the files its pages link to.
+    site = edited_book.one_value
+    linked = set()
+    for page in site.rglob("*.html"):
+        linked |= set(re.findall(r"charts/([\w.-]+\.(?:csv|svg|vl\.js))", page.read_text("utf-8")))
+    assert linked == {p.name for p in (site / "charts").iterdir()}
+    assert not (site / "ru" / "charts").exists()
+
+
 def test_only_pages_whose_inputs_changed_were_executed(edited_book):
     executed = set(re.findall(r"^  executed (\S+)", edited_book.stdout, flags=re.M))
     assert {"countries/kaz", "ru/countries/kaz", "workshops/agenda", "ru/workshops/agenda"} <= (
@@ -117,7 +150,7 @@ def test_a_changed_extension_reaches_every_page_of_both_editions(edited_book):
 
 
 def test_a_style_sheet_edit_alone_reaches_both_editions(edited_book):
-    site = _site(edited_book)
+    site = edited_book.settled  # the copy's first build: its style sheet was all that changed
     for copy in (site / "_static" / "kb.css", site / "ru" / "_static" / "kb.css"):
         assert "kb-probe" in copy.read_text(encoding="utf-8"), copy
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import re
-import subprocess
 
 import nbformat
 import pandas as pd
@@ -17,7 +14,7 @@ from kb.build.execute import execute
 from kb.data import load
 from kb.paths import Paths
 
-from .conftest import KB, ROOT, copy_project, run_kb, tree_digest
+from .conftest import ROOT, copy_project, run_kb, tree_digest
 
 COUNTRIES = {
     "kaz": "Kazakhstan",
@@ -170,59 +167,6 @@ def test_bad_data_stops_the_build_and_keeps_the_site(built_copy):
     assert "data/observations.csv:5:value: 'n/a' is not a number" in result.stderr
     assert "Traceback" not in result.stderr
     assert tree_digest(built_copy / "_build" / "html") == before
-
-
-def test_data_edit_built_twice_at_once_reruns_dependent_pages_only(built_copy):
-    """Two `kb build` started at once after a data edit: one waits for the other (one line says
-    so) and then finds nothing to do; neither prints a traceback. The one that built re-ran only
-    the pages that read the edited value and republished the chart downloads exactly."""
-    generated = built_copy / "book" / "_generated"
-    before = {p: p.stat().st_mtime_ns for p in generated.rglob("*.ipynb")}
-    path = built_copy / "data" / "observations.csv"
-    text = path.read_text(encoding="utf-8")
-    old = next(ln for ln in text.splitlines() if ln.startswith("forest_area_pct,KAZ,2020,"))
-    value = old.split(",")[3]
-    path.write_text(text.replace(old, old.replace(value, f"{float(value) + 0.01:.6g}")), "utf-8")
-    env = {**os.environ, "KB_ROOT": str(built_copy)}
-    runs = [
-        subprocess.Popen(
-            [KB, "build"],
-            cwd=built_copy,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    outputs = [run.communicate(timeout=900) for run in runs]
-    for run, (out, err) in zip(runs, outputs, strict=True):
-        assert run.returncode == 0, out + err
-        assert "Traceback" not in err, err
-    waited = [out for out, err in outputs if "waits for it" in err]
-    assert len(waited) == 1 and " 0 executed" in waited[0]
-    stdout = next(out for out, err in outputs if "waits for it" not in err)
-    executed = set(re.findall(r"^  executed (\S+)", stdout, flags=re.M))
-    assert {
-        "countries/kaz",
-        "countries/kgz",
-        "ru/countries/kaz",
-        "indicators/catalogue",
-    } <= executed
-    assert not {"home", "programme/financing", "projects/catalogue", "reference/sources"} & executed
-    # A page that read the edited indicator but shows nothing that changed stays untouched.
-    same = set(re.findall(r"^  executed (\S+) .*same output as before", stdout, flags=re.M))
-    assert "workshops/m1" in same
-    assert (generated / "workshops" / "m1.ipynb").stat().st_mtime_ns == before[
-        generated / "workshops" / "m1.ipynb"
-    ]
-    # The site's one charts/ folder holds exactly the files its pages link to.
-    site = built_copy / "_build" / "html"
-    linked = set()
-    for page in site.rglob("*.html"):
-        linked |= set(re.findall(r"charts/([\w.-]+\.(?:csv|svg|vl\.js))", page.read_text("utf-8")))
-    assert linked == {p.name for p in (site / "charts").iterdir()}
-    assert not (site / "ru" / "charts").exists()
 
 
 def test_problems_in_a_page_fail_the_build_all_at_once_until_fixed(built_copy):
