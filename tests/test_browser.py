@@ -203,13 +203,12 @@ async def _check_page(context, base: str, path: str) -> list[str]:
     if wide := await page.evaluate(TOO_WIDE):
         problems.append(f"{path}: wider than a 390 px screen: {wide}")
     # On paper: the page as it prints, at the printed width (the PDF editions refuse a cut table).
-    if await page.locator("table").count():
-        await page.set_viewport_size({"width": PRINTED_WIDTH_PX, "height": 1000})
-        await page.emulate_media(media="print")
-        if cut := await page.evaluate(CUT_TABLES):
-            problems.append(f"{path}: tables cut on paper: {cut[:2]}")
-        await page.emulate_media(media="screen")
-        await page.set_viewport_size(PHONE["viewport"])
+    await page.set_viewport_size({"width": PRINTED_WIDTH_PX, "height": 1000})
+    await page.emulate_media(media="print")
+    if cut := await page.evaluate(CUT_TABLES):
+        problems.append(f"{path}: tables cut on paper: {cut[:2]}")
+    await page.emulate_media(media="screen")
+    await page.set_viewport_size(PHONE["viewport"])
     if errors:  # judged before axe runs: axe re-reads @import-ed style sheets on its own
         problems.append(f"{path}: console errors {errors[:2]}")
     await page.add_script_tag(path=str(AXE))
