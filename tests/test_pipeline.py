@@ -169,9 +169,14 @@ def test_bad_data_stops_the_build_and_keeps_the_site(built_copy):
     assert tree_digest(built_copy / "_build" / "html") == before
 
 
+WORK = (".work", ".ru/work")
+"""Where each edition's Sphinx build works, under `_build/`."""
+
+
 def test_problems_in_a_page_fail_the_build_all_at_once_until_fixed(built_copy):
     """A link to a page that does not exist (a Sphinx warning) and a fact `data/` does not hold
-    (the book's fact role): one build reports both, each with the file and line."""
+    (the book's fact role): one build reports both, each with the file and line, for each edition;
+    so does the next build, and only the chapter is read again."""
     chapter = built_copy / "book" / "programme" / "overview.md"
     original = chapter.read_text(encoding="utf-8")
     link, fact = "See {doc}`no-such-page`.", "Launched on {kb-date}`no-such-event`."
@@ -183,14 +188,23 @@ def test_problems_in_a_page_fail_the_build_all_at_once_until_fixed(built_copy):
         f"book/programme/overview.md:{lines.index(fact) + 1}:": "no-such-event",
     }
     before = tree_digest(built_copy / "_build" / "html")
+    # What Sphinx read of a page with no problem, in each edition.
+    home = [built_copy / "_build" / w / "_build/.doctrees/_generated/home.doctree" for w in WORK]
+    read = []
     for _ in range(2):  # a second build must not pass just because the page is unchanged
         result = run_kb(built_copy, "build")
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
+        lines = result.stderr.splitlines()
         for place, name in expected.items():
-            assert any(ln.startswith(place) and name in ln for ln in result.stderr.splitlines()), (
-                result.stderr
-            )
+            found = [ln for ln in lines if ln.startswith(place) and name in ln]
+            # Once as the English edition reads the chapter, once as the Russian one does (from
+            # its copy of book/, named by the author's file).
+            russian = [ln for ln in found if ln.endswith(" (in the ru edition)")]
+            assert len(found) == 2 and len(russian) == 1, lines
         assert tree_digest(built_copy / "_build" / "html") == before
+        read.append([doctree.stat().st_mtime_ns for doctree in home])
     chapter.write_text(original, encoding="utf-8")
     assert run_kb(built_copy, "build").returncode == 0
+    # Only the page with problems was read again after the failures, not the whole book.
+    assert read[0] == read[1] == [doctree.stat().st_mtime_ns for doctree in home]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from kb.errors import KbError
 from kb.paths import Paths
+from kb.sphinx_ext.problems import listing as problem_listing
 
 
 def environment_code() -> list[Path]:
@@ -44,14 +45,22 @@ _WARNING = re.compile(
 )
 
 
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _output_lines(output: str) -> list[str]:
+    """Sphinx's output, line by line, without the colour codes it writes even to a file."""
+    return [_COLOUR.sub("", raw).strip() for raw in output.splitlines()]
+
+
 _MIRRORED = re.compile(r"_build/\.(?P<lang>\w+)/book/(?P<rest>.+)")
 
 
 def _sphinx_problems(output: str, paths: Paths) -> list[str]:
     """Sphinx warnings as `file:line: message`, paths relative to the project."""
     problems = []
-    for raw in output.splitlines():
-        m = _WARNING.match(raw.strip())
+    for raw in _output_lines(output):
+        m = _WARNING.match(raw)
         if m:
             file = m.group("file").replace(str(paths.root) + "/", "")
             line = m.group("line") or "1"
@@ -63,8 +72,26 @@ def _sphinx_problems(output: str, paths: Paths) -> list[str]:
                 message += f" (in the {mirrored.group('lang')} edition)"
             problems.append(f"{file}:{line}: {message}")
         elif "WARNING:" in raw or "ERROR:" in raw or "Exception occurred" in raw:
-            problems.append(raw.strip().replace(str(paths.root) + "/", ""))
+            problems.append(raw.replace(str(paths.root) + "/", ""))
     return list(dict.fromkeys(problems))
+
+
+PAGE_SUFFIXES = (".md", ".ipynb")
+"""The book's pages: Markdown chapters and executed notebooks."""
+
+
+def _pages_named(output: str, source: Path) -> list[str] | None:
+    """The pages (docnames) Sphinx's warnings in `output` name, or None if one names no page of
+    the edition's `source` folder (the bibliography, the table of contents, a crash)."""
+    pages = []
+    for raw in _output_lines(output):
+        m = _WARNING.match(raw)
+        file = Path(m.group("file")) if m else None
+        if file and file.is_relative_to(source) and file.suffix in PAGE_SUFFIXES:
+            pages.append(file.relative_to(source).with_suffix("").as_posix())
+        elif m or "WARNING:" in raw or "ERROR:" in raw or "Exception occurred" in raw:
+            return None
+    return sorted(set(pages))
 
 
 def build_arguments(work: Path, source: Path, config: Path, toc: Path, full: bool) -> list[str]:
@@ -307,16 +334,28 @@ class Edition:
         with os.fdopen(done, encoding="utf-8") as answer:
             status = answer.readline().strip()
         output = self._log.read_text(encoding="utf-8", errors="replace") if self._log else ""
+        doctrees = self.work / "_build" / ".doctrees"
         if status != "0":
-            # Sphinx would not read the offending pages again next time (they are unchanged
-            # since it read them) and so would not repeat the warnings: make it read them all.
-            (self.work / "_build" / ".doctrees" / "environment.pickle").unlink(missing_ok=True)
+            self._remember_pages_with_problems(output, doctrees)
             problems = _sphinx_problems(output, self.paths)
             tail = output.strip().splitlines()[-3:]
             raise KbError(problems or ["jupyter-book build failed:", *tail])
+        problem_listing(doctrees).unlink(missing_ok=True)
         self._stamp.write_text(digest)
         self._env_stamp.write_text(self.environment_key())
         return digest
+
+    def _remember_pages_with_problems(self, output: str, doctrees: Path) -> None:
+        """After a failed build: Sphinx would not read the offending pages again next time (they
+        are unchanged since it read them) and so would not repeat their warnings. List them for
+        the book's extension to have them read again (`kb.sphinx_ext.problems`); when a problem
+        names no page (or none names one), forget everything Sphinx read instead."""
+        pages = _pages_named(output, self.sources()[0])
+        if not pages or not doctrees.is_dir():
+            (doctrees / "environment.pickle").unlink(missing_ok=True)
+            problem_listing(doctrees).unlink(missing_ok=True)
+        else:
+            problem_listing(doctrees).write_text("".join(f"{p}\n" for p in pages), "utf-8")
 
     def stop(self) -> None:
         """Let a waiting Sphinx process end without building (closing its pipe tells it)."""

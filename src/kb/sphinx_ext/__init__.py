@@ -417,7 +417,7 @@ def setup(app):
     import sys
 
     from kb import facts
-    from kb.sphinx_ext import assets, icons, search, titles
+    from kb.sphinx_ext import assets, icons, problems, search, titles
 
     if not os.environ.get(BUILT_BY_KB):
         # A bare `jupyter-book build` would publish pages that were never executed, over the
@@ -456,4 +456,5 @@ def setup(app):
     app.connect("env-purge-doc", titles.remember_title, priority=100)
     app.connect("env-get-updated", titles.pages_showing_new_titles)
     app.connect("doctree-read", _nodes_belong_to_their_page)
+    app.connect("env-get-outdated", problems.read_again)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
