@@ -152,8 +152,8 @@ class EditedBook:
     """A built project edited in every kind of input and rebuilt incrementally (conftest's
     `edited_book` says how)."""
 
-    root: Path  # after both rounds of edits
-    settled: Path  # a copy of the site built where the copy is, its style sheet edited
+    root: Path  # after every edit: the sources of `twin`
+    settled: Path  # a copy of the site built where the copy is, style sheet and extension edited
     one_value: Path  # a copy of the site after one observation was edited
     one_value_runs: list[dict]  # the two builds started at once after that edit: exit, output
     one_value_rewritten: list[str]  # the executed pages (notebooks) that build wrote again
@@ -204,9 +204,11 @@ def _edit_what_pages_read(root: Path) -> None:
     )
 
 
-def _edit_the_extension(package: Path) -> None:
-    """An edit of what Sphinx reads for every page and no page notebook reads: the book's Sphinx
-    extension (in the copy of `kb` the builds run with)."""
+def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
+    """Edits of what Sphinx reads for every page and no page notebook reads: a style sheet, and
+    the book's Sphinx extension (in the copy of `kb` the builds run with)."""
+    sheet = root / "book" / "_static" / "kb.css"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n/* kb-probe */\n", "utf-8")
     extension = package / "sphinx_ext" / "__init__.py"
     text = extension.read_text(encoding="utf-8")
     extension.write_text(
@@ -230,15 +232,15 @@ def _build_twice_at_once(root: Path, env: dict) -> list[dict]:
 @pytest.fixture(scope="session")
 def edited_book(tmp_path_factory, built_project) -> EditedBook:
     """The session's built book, copied and built once where it now is: Sphinx rebuilds a moved
-    project in full, which would hide what an incremental build gets wrong, and kb has nothing to
-    rebuild in an unchanged copy, so the copy's style sheet is edited (alone: no page reads it)
-    first; its site is recorded (`settled`). Then:
+    project in full, which would hide what an incremental build gets wrong. That first build
+    follows edits of what Sphinx reads for every page (a style sheet, the book's extension), which
+    kb must notice: nothing a page notebook reads changed. Its site is recorded (`settled`). Then:
 
-    0. one observation is edited, as `make bench` does, and two `kb build` are started at once
+    1. one observation is edited, as `make bench` does, and two `kb build` are started at once
        (`one_value`, `one_value_runs`, `one_value_rewritten`);
-    1. the inputs pages read are edited and the book rebuilt incrementally; its site is recorded
-       (`incremental`) and a clean build of the same sources is made in another folder (`twin`);
-    2. the book's Sphinx extension alone is edited and the book rebuilt again (`root`).
+    2. the inputs pages read are edited and the book rebuilt incrementally (`root`, and a copy of
+       its site, `incremental`); a clean build of the same sources is made in another folder
+       (`twin`).
     """
 
     def make(folder: Path) -> None:
@@ -253,8 +255,7 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
             assert result.returncode == 0, result.stdout + result.stderr
             return result.stdout
 
-        sheet = root / "book" / "_static" / "kb.css"
-        sheet.write_text(sheet.read_text(encoding="utf-8") + "\n/* kb-probe */\n", "utf-8")
+        _edit_what_sphinx_reads(root, package)
         assert " 0 executed" in build(root)
         shutil.copytree(root / "_build" / "html", folder / "settled")
 
@@ -279,8 +280,6 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
         (folder / "incremental.log").write_text(build(root), encoding="utf-8")
         shutil.copytree(root / "_build" / "html", folder / "incremental")
         build(copy_project(folder / "twin", root))
-        _edit_the_extension(package)
-        build(root)
 
     folder = shared_folder(tmp_path_factory, "edited", make)
     one_value = json.loads((folder / "one-value.json").read_text())

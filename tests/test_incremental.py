@@ -1,9 +1,10 @@
 """An incremental build gives exactly the site a clean build gives (issue 14).
 
 `edited_book` (conftest) edits a built copy of the book in every kind of input — a style sheet
-alone; one observation (built twice at once); data (by `kb update` and by hand), a template another
-page reads, a translation; then the book's Sphinx extension alone — and rebuilds it incrementally
-after each edit; a clean build of the third round's sources in another folder is its twin. The first test compares the two sites
+and the book's Sphinx extension; one observation (built twice at once); data (by `kb update` and
+by hand), a template another page reads, a translation — and rebuilds it after each round; a clean
+build of the last round's sources in another folder is its twin. (Which inputs make Sphinx start
+afresh: `test_what_every_page_shows_is_one_key_of_the_sphinx_environment`.) The first test compares the two sites
 byte for byte; the others check that each edit reached every page and download it should.
 """
 
@@ -13,6 +14,7 @@ import csv
 import difflib
 import html
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +24,7 @@ from kb import csvsafe, indicators, workshops
 from kb.data import load
 from kb.paths import Paths
 
-from .conftest import FORMULA, article_text, chart_specs, file_hashes
+from .conftest import FORMULA, ROOT, article_text, chart_specs, file_hashes
 
 PER_PERSON = "agricultural_land_per_person_ha"
 
@@ -137,7 +139,7 @@ def test_the_agenda_follows_a_module_template_it_reads(edited_book):
 
 
 def test_a_changed_extension_reaches_every_page_of_both_editions(edited_book):
-    site = _site(edited_book)
+    site = edited_book.settled
     stale = []
     for page in sorted(p for p in site.rglob("*.html") if "_static" not in p.parts):
         html = page.read_text(encoding="utf-8")
@@ -150,7 +152,7 @@ def test_a_changed_extension_reaches_every_page_of_both_editions(edited_book):
 
 
 def test_a_style_sheet_edit_alone_reaches_both_editions(edited_book):
-    site = edited_book.settled  # the copy's first build: its style sheet was all that changed
+    site = edited_book.settled
     for copy in (site / "_static" / "kb.css", site / "ru" / "_static" / "kb.css"):
         assert "kb-probe" in copy.read_text(encoding="utf-8"), copy
 
@@ -246,3 +248,33 @@ def test_an_update_reaches_pages_and_downloads(edited_book):
         value, vintage = page[at - 40 : at], page[at : at + 200]
         assert "2023" in value, value
         assert "DF_SDG_GLH 1.26" in vintage and vintage.split(" · ")[1].startswith(estimate)
+
+
+def test_what_every_page_shows_is_one_key_of_the_sphinx_environment(tmp_path):
+    """Sphinx does not know that every page depends on the book's extension, theme templates,
+    style sheets and the locked packages: each of them is part of the key that, when it changes,
+    makes Sphinx start afresh and write every page (`Edition.environment_key`)."""
+    import kb.facts
+    import kb.sphinx_ext
+    from kb.build.editions import Edition, environment_code
+
+    extension = Path(kb.sphinx_ext.__file__).parent
+    modules = set(extension.glob("*.py")) | {Path(kb.facts.__file__)}
+    assert len(modules) > 5 and modules <= set(environment_code())
+    root = tmp_path / "project"
+    for name in ("book/_static", "book/_templates", "locales/ru/LC_MESSAGES"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copy(ROOT / "requirements.lock", root / "requirements.lock")
+    english, russian = Edition(Paths(root)), Edition(Paths(root), "ru")
+    template = next((root / "book" / "_templates").glob("*.html")).relative_to(root)
+    for edited, editions in (
+        ("book/_static/kb.css", (english, russian)),
+        (template, (english, russian)),
+        ("locales/ru/LC_MESSAGES/sphinx.po", (russian,)),  # the Russian interface's words
+        ("requirements.lock", (english, russian)),
+    ):
+        before = [edition.environment_key() for edition in editions]
+        with (root / edited).open("a", encoding="utf-8") as handle:
+            handle.write("\n")
+        after = [edition.environment_key() for edition in editions]
+        assert all(a != b for a, b in zip(after, before, strict=True)), edited
