@@ -20,6 +20,15 @@ from kb.build.pdf import ARGS
 from .conftest import run_kb
 
 
+def laptop_env(**extra: str) -> dict[str, str]:
+    """The environment of a participant's laptop: none of this machine's virtualenv, pip or
+    Python settings (such as not writing bytecode)."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PIP_", "PYTHON"))
+    }
+    return {**env, **extra}
+
+
 @pytest.fixture(scope="module")
 def kit(built_project, tmp_path_factory) -> Path:
     project = tmp_path_factory.mktemp("kit") / "project"
@@ -27,10 +36,13 @@ def kit(built_project, tmp_path_factory) -> Path:
     result = run_kb(project, "kit", "--platform", "linux")
     assert result.returncode == 0, result.stderr
     folder = project / "dist" / "cacilm-workshop-kit"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PIP_"))}
-    env["PIP_NO_INDEX"] = "1"  # and the installer says --no-index itself
     installed = subprocess.run(
-        ["./install.sh"], cwd=folder, capture_output=True, text=True, env=env, timeout=900
+        ["./install.sh"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=laptop_env(PIP_NO_INDEX="1"),  # and the installer says --no-index itself
+        timeout=900,
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return folder
@@ -53,7 +65,10 @@ def test_the_kit_is_one_zip_with_installers_checklist_and_no_solutions(kit):
 
 def test_jupyterlab_runs_from_the_kit(kit):
     result = subprocess.run(
-        [str(kit / ".venv" / "bin" / "jupyter"), "lab", "--version"], capture_output=True, text=True
+        [str(kit / ".venv" / "bin" / "jupyter"), "lab", "--version"],
+        capture_output=True,
+        text=True,
+        env=laptop_env(),
     )
     assert result.returncode == 0 and result.stdout.strip()[:1].isdigit(), result.stderr
 
@@ -101,6 +116,7 @@ def test_every_solution_runs_in_the_kit(kit, built_project, module, tmp_path):
             + [str(tmp_path / name), str(tmp_path / f"out-{name}")],
             capture_output=True,
             text=True,
+            env=laptop_env(),
             timeout=600,
         )
         assert result.returncode == 0, result.stderr[-3000:]
@@ -129,6 +145,7 @@ def test_a_chart_in_a_notebook_draws_in_jupyterlab(kit, tmp_path):
         + [str(workshops / "test-your-laptop.ipynb"), str(workshops / "laptop-checked.ipynb")],
         capture_output=True,
         text=True,
+        env=laptop_env(),
         timeout=600,
     )
     assert ran.returncode == 0, ran.stderr[-3000:]
@@ -138,7 +155,7 @@ def test_a_chart_in_a_notebook_draws_in_jupyterlab(kit, tmp_path):
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    lab_env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings")}
+    lab_env = laptop_env(JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "lab-settings"))
     server = subprocess.Popen(
         [str(bin_ / "jupyter"), "lab", "--no-browser", "--allow-root", f"--port={port}"]
         + ["--ip=127.0.0.1"]

@@ -10,7 +10,9 @@
   notebooks (the solutions stay with the trainers), with `_config.yml` and `data/` beside it,
   where `kb` looks for the snapshot;
 - `install.sh` / `install.ps1` (a venv from `wheels/` with `pip --no-index --no-deps`: the lock
-  already lists every package, and pip installs those and no other), `start.sh` /
+  already lists every package, and pip installs those and no other; `--no-compile`: Python
+  compiles only the modules the notebooks import, on first use, instead of pip compiling every
+  module of every package on a participant's laptop), `start.sh` /
   `start.ps1` (JupyterLab on the notebooks), a setup checklist and a "test your laptop" notebook.
 
 The lock is universal (its environment markers pick each platform's packages): the markers are
@@ -185,7 +187,7 @@ PY=$(command -v python{PYTHON} || command -v python3)
 "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != ({PYTHON.replace(".", ", ")}))' || {{
   echo "Python {PYTHON} is needed (see START-HERE.md)"; exit 1; }}
 "$PY" -m venv .venv
-.venv/bin/python -m pip install --quiet --no-index --no-deps --find-links wheels -r requirements.txt
+.venv/bin/python -m pip install --quiet --no-index --no-deps --no-compile --find-links wheels -r requirements.txt
 .venv/bin/python -m pip install --quiet --no-index --no-deps wheels/cacilm_kb-*.whl
 echo "Installed. Start JupyterLab with ./start.sh"
 """
@@ -197,7 +199,7 @@ INSTALL_PS1 = f"""# Installs the workshop's Python packages from this kit: no in
 $ErrorActionPreference = "Stop"
 Set-Location $PSScriptRoot
 py -{PYTHON} -m venv .venv
-.venv\\Scripts\\python -m pip install --quiet --no-index --no-deps --find-links wheels -r requirements.txt
+.venv\\Scripts\\python -m pip install --quiet --no-index --no-deps --no-compile --find-links wheels -r requirements.txt
 $kb = Get-ChildItem wheels\\cacilm_kb-*.whl | Select-Object -First 1
 .venv\\Scripts\\python -m pip install --quiet --no-index --no-deps $kb.FullName
 Write-Host "Installed. Start JupyterLab with .\\start.ps1"
