@@ -7,6 +7,7 @@ Chromium is missing and CI is unset.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -33,13 +34,22 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def server(site):
+@contextlib.contextmanager
+def serving(site: Path):
+    """A local web server for the built `site`, on a free port; yields its address."""
     handler = functools.partial(_QuietHandler, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    with serving(site) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -458,20 +468,3 @@ def test_the_practice_catalogue_filters_by_country_offline(browser, server, path
         assert visit.errors == [] and visit.offsite == []
     finally:
         visit.close()
-
-
-def test_markup_in_data_never_runs(browser, edited_book):
-    """Last in this file: `edited_book` is built by another worker while these tests run."""
-    site = edited_book.root / "_build" / "html"
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
-        visit = Visit(browser, base, "_generated/projects/catalogue.html")
-        visit.page.hover("table.kb-table")
-        assert visit.page.evaluate("() => window.__xss") is None
-        assert visit.page.get_by_text("<script>window.__xss=1</script>", exact=False).count() >= 1
-        visit.close()
-    finally:
-        httpd.shutdown()

@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from sphinx.search import js_index
 
 from kb import csvsafe, indicators, workshops
@@ -180,6 +181,28 @@ def test_markup_in_data_is_shown_as_text(edited_book):
         assert "<b onmouseover" not in text, page
     catalogue = (site / "_generated" / "projects" / "catalogue.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in catalogue
+
+
+@pytest.mark.browser
+def test_markup_in_data_never_runs_in_a_browser(edited_book):
+    """The edited project's catalogue in Chromium: a mouse over its table runs none of the markup
+    put into `data/`, which shows as text. (Here rather than in test_browser, whose worker would
+    wait for the edited book.)"""
+    from playwright.sync_api import sync_playwright
+
+    from kb.build.pdf import ARGS
+
+    from .test_browser import CHROMIUM, Visit, serving  # skips if Chromium is missing outside CI
+
+    with serving(_site(edited_book)) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        visit = Visit(browser, base, "_generated/projects/catalogue.html")
+        visit.page.hover("table.kb-table")
+        assert visit.page.evaluate("() => window.__xss") is None
+        assert visit.page.get_by_text("<script>window.__xss=1</script>", exact=False).count() >= 1
+        assert visit.errors == [] and visit.offsite == []
+        visit.close()
+        browser.close()
 
 
 def test_a_value_edit_reaches_page_and_download(edited_book):
