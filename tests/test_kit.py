@@ -100,30 +100,49 @@ def test_the_kit_installs_exactly_the_locked_packages(kit):
     assert {k: v for k, v in installed.items() if k not in bundled} == locked
 
 
-@pytest.mark.parametrize("module", ["m0", "m1", "m2", "m3", "m4"])
-def test_every_solution_runs_in_the_kit(kit, built_project, module, tmp_path):
-    """Trainers' solution notebooks (from the site) run in the participants' Python, in both
-    languages, from the folder the participants' notebooks are in: no cell fails and the
-    solutions show results. (The only run of the solutions in the suite.)"""
+def _code(notebook) -> list[tuple[str, bool]]:
+    """A notebook's code cells: each one's source, and whether it is the parameters cell."""
+    return [
+        (c.source, "parameters" in c.metadata.get("tags", []))
+        for c in notebook.cells
+        if c.cell_type == "code"
+    ]
+
+
+@pytest.mark.parametrize(
+    "module, lang", [("m0", "en"), ("m1", "ru"), ("m2", "en"), ("m3", "ru"), ("m4", "en")]
+)
+def test_every_solution_runs_in_the_kit(kit, built_project, module, lang, tmp_path):
+    """Trainers' solution notebooks (from the site) run in the participants' Python, from the
+    folder the participants' notebooks are in: no cell fails and the solutions show results.
+    Each module's are run in one language, the languages in turn: a module's two notebooks hold
+    the same code but for the parameters cell (checked here), and the build runs that code in both
+    languages for the module's pages."""
     import nbformat
 
-    workshops = kit / "site" / "workshops"
-    for lang in ("", "-ru"):
-        name = f"{module}-solutions{lang}.ipynb"
-        shutil.copy(built_project / "_build" / "html" / "workshops" / name, tmp_path / name)
-        result = subprocess.run(
-            [str(kit / ".venv" / "bin" / "papermill"), "--cwd", str(workshops), "-k", "python3"]
-            + [str(tmp_path / name), str(tmp_path / f"out-{name}")],
-            capture_output=True,
-            text=True,
-            env=laptop_env(),
-            timeout=600,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        executed = nbformat.read(tmp_path / f"out-{name}", as_version=4)
-        code = [c for c in executed.cells if c.cell_type == "code"]
-        assert [o for c in code for o in c.outputs if o.output_type == "error"] == []
-        assert sum(1 for c in code if c.outputs) >= 3, name
+    site = built_project / "_build" / "html" / "workshops"
+    english, russian = (
+        nbformat.read(site / f"{module}-solutions{suffix}.ipynb", as_version=4)
+        for suffix in ("", "-ru")
+    )
+    en, ru = _code(english), _code(russian)
+    assert len(en) == len(ru) > 3
+    assert [a for a, b in zip(en, ru, strict=True) if a != b and not a[1]] == []
+    name = f"{module}-solutions{'-ru' if lang == 'ru' else ''}.ipynb"
+    shutil.copy(site / name, tmp_path / name)
+    result = subprocess.run(
+        [str(kit / ".venv" / "bin" / "papermill"), "--cwd", str(kit / "site" / "workshops")]
+        + ["-k", "python3", str(tmp_path / name), str(tmp_path / f"out-{name}")],
+        capture_output=True,
+        text=True,
+        env=laptop_env(),
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    executed = nbformat.read(tmp_path / f"out-{name}", as_version=4)
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert [o for c in code for o in c.outputs if o.output_type == "error"] == []
+    assert sum(1 for c in code if c.outputs) >= 3, name
 
 
 def _free_port() -> int:
