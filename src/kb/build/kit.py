@@ -305,7 +305,7 @@ def make_kit(paths: Paths, platforms: list[str] | None = None, progress=print) -
         for f in sorted(out.rglob("*")):
             if f.is_file():
                 info = zipfile.ZipInfo.from_file(f, Path(KIT) / f.relative_to(out))
-                # A wheel is a zip already: deflating it again costs time and saves nothing.
+                # A wheel is a zip already: deflating it again costs time and saves about 2 %.
                 stored = f.suffix == ".whl"
                 info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
                 zf.writestr(info, f.read_bytes())
