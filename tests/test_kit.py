@@ -78,16 +78,15 @@ def test_the_kit_installs_exactly_the_locked_packages(kit):
     missing and none added (such as those the lock leaves out on purpose), plus `kb` itself."""
     import json
 
-    from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
-    locked = {}
-    for line in (kit / "requirements.txt").read_text(encoding="utf-8").splitlines():
-        text = line.split("#", 1)[0].rstrip(" \\").strip()
-        if text and not text.startswith("-"):
-            req = Requirement(text)
-            if req.marker is None or req.marker.evaluate():  # this machine: Linux, Python 3.11
-                locked[canonicalize_name(req.name)] = str(req.specifier).removeprefix("==")
+    from kb.build.kit import locked_requirements
+
+    locked = {
+        canonicalize_name(req.name): str(req.specifier).removeprefix("==")
+        for req in locked_requirements(kit / "requirements.txt")
+        if req.marker is None or req.marker.evaluate()  # this machine: Linux, Python 3.11
+    }
     listed = subprocess.run(
         [str(kit / ".venv" / "bin" / "python"), "-m", "pip", "list", "--format=json"],
         capture_output=True,

@@ -56,6 +56,11 @@ def _output_lines(output: str) -> list[str]:
 _MIRRORED = re.compile(r"_build/\.(?P<lang>\w+)/book/(?P<rest>.+)")
 
 
+def _unparsed_problem(line: str) -> bool:
+    """A line of Sphinx's output that reports a problem without a file the pattern reads."""
+    return "WARNING:" in line or "ERROR:" in line or "Exception occurred" in line
+
+
 def _sphinx_problems(output: str, paths: Paths) -> list[str]:
     """Sphinx warnings as `file:line: message`, paths relative to the project."""
     problems = []
@@ -71,7 +76,7 @@ def _sphinx_problems(output: str, paths: Paths) -> list[str]:
                 file = f"book/{mirrored.group('rest')}"
                 message += f" (in the {mirrored.group('lang')} edition)"
             problems.append(f"{file}:{line}: {message}")
-        elif "WARNING:" in raw or "ERROR:" in raw or "Exception occurred" in raw:
+        elif _unparsed_problem(raw):
             problems.append(raw.replace(str(paths.root) + "/", ""))
     return list(dict.fromkeys(problems))
 
@@ -89,7 +94,7 @@ def _pages_named(output: str, source: Path) -> list[str] | None:
         file = Path(m.group("file")) if m else None
         if file and file.is_relative_to(source) and file.suffix in PAGE_SUFFIXES:
             pages.append(file.relative_to(source).with_suffix("").as_posix())
-        elif m or "WARNING:" in raw or "ERROR:" in raw or "Exception occurred" in raw:
+        elif m or _unparsed_problem(raw):
             return None
     return sorted(set(pages))
 

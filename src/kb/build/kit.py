@@ -87,13 +87,24 @@ PLATFORMS = {
 }
 
 
+def locked_requirements(lock: Path) -> list:
+    """The requirements of a hashed lock file, one per package line (comments, hashes and
+    options left out), as `packaging` requirements with their environment markers."""
+    from packaging.requirements import Requirement
+
+    found = []
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        text = line.split("#", 1)[0].rstrip(" \\").strip()
+        if text and not text.startswith("-"):
+            found.append(Requirement(text))
+    return found
+
+
 def requirements_for(lock: Path, platform: Platform) -> list[str]:
     """`name==version` of every locked package the platform installs (markers evaluated for it).
 
     A laptop may have any patch release of Python 3.11, and the lock may pick versions by patch
     (`python_full_version >= '3.11.5'`): the kit carries what any of them installs."""
-    from packaging.requirements import Requirement
-
     envs = [
         {
             "python_version": PYTHON,
@@ -104,15 +115,11 @@ def requirements_for(lock: Path, platform: Platform) -> list[str]:
         }
         for patch in range(LAST_PATCH + 1)
     ]
-    wanted = []
-    for line in lock.read_text(encoding="utf-8").splitlines():
-        text = line.split("#", 1)[0].rstrip(" \\").strip()
-        if not text or text.startswith("-"):
-            continue
-        req = Requirement(text)
-        if req.marker is None or any(req.marker.evaluate(env) for env in envs):
-            wanted.append(f"{req.name}{req.specifier}")
-    return wanted
+    return [
+        f"{req.name}{req.specifier}"
+        for req in locked_requirements(lock)
+        if req.marker is None or any(req.marker.evaluate(env) for env in envs)
+    ]
 
 
 def _run(command: list[str], what: str) -> None:
