@@ -190,51 +190,66 @@ ONLY_THIS_HOST = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 reported), with no request interception, so the browser cache works as a reader's does."""
 
 
-async def _check_page(context, base: str, path: str) -> list[str]:
-    """Load one page on a phone-sized screen; everything that is wrong with it, as lines."""
-    offsite: list[str] = []
-    errors: list[str] = []
-    page = await context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.on(
-        "request",
-        lambda r: None if r.url.startswith((base, "data:", "blob:")) else offsite.append(r.url),
-    )
-    await page.goto(base + path)
-    if Path(path).name == "index.html":  # an edition's redirect to its home page: follow it
-        await page.wait_for_load_state("networkidle")
-    problems = []
-    charts = await page.locator("figure.kb-chart").count()
-    if charts:
-        await page.evaluate(EAGER)
-        await page.wait_for_function(DRAWN, timeout=60000)  # generous: a loaded machine is slow
-        shown = await page.evaluate(SHOWN)
-        if shown != charts:
-            problems.append(f"{path}: {shown} of {charts} charts shown")
-    if wide := await page.evaluate(TOO_WIDE):
-        problems.append(f"{path}: wider than a 390 px screen: {wide}")
-    # On paper: the page as it prints, at the printed width (the PDF editions refuse a cut table).
-    await page.set_viewport_size({"width": PRINTED_WIDTH_PX, "height": 1000})
-    await page.emulate_media(media="print")
-    if cut := await page.evaluate(CUT_TABLES):
-        problems.append(f"{path}: tables cut on paper: {cut[:2]}")
-    await page.emulate_media(media="screen")
-    await page.set_viewport_size(PHONE["viewport"])
-    if errors:  # judged before axe runs: axe re-reads @import-ed style sheets on its own
-        problems.append(f"{path}: console errors {errors[:2]}")
-    await page.add_script_tag(path=str(AXE))
-    problems += [f"{path}: {v}" for v in await page.evaluate(AXE_RUN, contrast_checked(path))]
-    if offsite:
-        problems.append(f"{path}: requested other hosts {offsite[:2]}")
-    await page.close()
-    return problems
+class _Reader:
+    """One reader's browser tab on a phone-sized screen, going from page to page as a reader
+    does (one tab: Chromium keeps its renderer and cache), with what went wrong on the current
+    page: console errors, failed requests, requests to other hosts."""
+
+    def __init__(self, page, base: str):
+        self.page, self.base = page, base
+        self.errors: list[str] = []
+        self.offsite: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on(
+            "response",
+            lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
+        page.on(
+            "request",
+            lambda r: (
+                None if r.url.startswith((base, "data:", "blob:")) else self.offsite.append(r.url)
+            ),
+        )
+
+    async def check(self, path: str) -> list[str]:
+        """Open one page; everything that is wrong with it, as lines."""
+        page = self.page
+        self.errors, self.offsite = [], []
+        await page.goto(self.base + path)
+        if Path(path).name == "index.html":  # an edition's redirect to its home page: follow it
+            await page.wait_for_load_state("networkidle")
+        problems = []
+        charts = await page.locator("figure.kb-chart").count()
+        if charts:
+            await page.evaluate(EAGER)
+            await page.wait_for_function(DRAWN, timeout=60000)  # generous: a loaded machine
+            shown = await page.evaluate(SHOWN)
+            if shown != charts:
+                problems.append(f"{path}: {shown} of {charts} charts shown")
+        if wide := await page.evaluate(TOO_WIDE):
+            problems.append(f"{path}: wider than a 390 px screen: {wide}")
+        # On paper: the page as it prints, at the printed width (the PDF editions refuse a cut
+        # table).
+        await page.set_viewport_size({"width": PRINTED_WIDTH_PX, "height": 1000})
+        await page.emulate_media(media="print")
+        if cut := await page.evaluate(CUT_TABLES):
+            problems.append(f"{path}: tables cut on paper: {cut[:2]}")
+        await page.emulate_media(media="screen")
+        await page.set_viewport_size(PHONE["viewport"])
+        if self.errors:  # judged before axe runs: axe re-reads @import-ed style sheets itself
+            problems.append(f"{path}: console errors {self.errors[:2]}")
+        await page.add_script_tag(path=str(AXE))
+        problems += [f"{path}: {v}" for v in await page.evaluate(AXE_RUN, contrast_checked(path))]
+        if self.offsite:
+            problems.append(f"{path}: requested other hosts {self.offsite[:2]}")
+        return problems
 
 
 def _check_all_pages(base: str, paths: list[str], at_once: int = 3) -> list[str]:
     """Every page, a few at a time in one Chromium (its renderers use both cores), each reader
-    (browser context) going from page to page with its cache, as a reader does."""
+    going from page to page in one tab of their own (a browser context, with its cache), as a
+    reader does: a new tab for each page took twice as long."""
     import asyncio
 
     from playwright.async_api import async_playwright
@@ -251,8 +266,9 @@ def _check_all_pages(base: str, paths: list[str], at_once: int = 3) -> list[str]
 
             async def reader():
                 context = await browser.new_context(**PHONE)
+                tab = _Reader(await context.new_page(), base)
                 while not queue.empty():
-                    found.extend(await _check_page(context, base, queue.get_nowait()))
+                    found.extend(await tab.check(queue.get_nowait()))
                 await context.close()
 
             await asyncio.gather(*(reader() for _ in range(at_once)))
