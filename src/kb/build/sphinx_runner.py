@@ -21,7 +21,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from kb.sphinx_ext import BUILT_BY_KB
+from kb.sphinx_ext import BUILT_BY_KB, register_citation_plugins
 
 SHARED_IMPORTS = (
     "jupyter_book.cli.main",
@@ -88,6 +88,7 @@ def main(plan_file: str) -> int:
             importlib.import_module(name)
         except ImportError:
             pass  # the build itself reports a missing extension
+    register_citation_plugins()  # once for both editions (each one's `setup` finds it done)
     children: dict[int, int] = {}
     for edition in plan:
         sys.stdout.flush()

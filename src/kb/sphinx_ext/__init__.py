@@ -274,12 +274,21 @@ PYBTEX_GROUPS = (
 BIBTEX_GROUPS = ("sphinxcontrib.bibtex.style.referencing",)
 
 
-def _register_citation_plugins() -> None:
-    """Look pybtex's and sphinxcontrib-bibtex's style plugins up once, and register them with
-    each library's own `register_plugin`, which both consult before the installed packages.
+_citation_plugins_registered = False
+
+
+def register_citation_plugins() -> None:
+    """Look pybtex's and sphinxcontrib-bibtex's style plugins up once per process, and register
+    them with each library's own `register_plugin`, which both consult before the installed
+    packages.
 
     Otherwise every citation reference looks its style up in the entry points of every installed
-    package, about one second per build (measured)."""
+    package, about one second per build (measured). Registering costs about 0.7 s itself (each
+    registration scans the entry points): `kb.build.sphinx_runner` does it once, before it forks
+    the editions' builds, and their `setup` then finds it done."""
+    global _citation_plugins_registered
+    if _citation_plugins_registered:
+        return
     from importlib.metadata import entry_points
 
     import pybtex.plugin
@@ -291,6 +300,7 @@ def _register_citation_plugins() -> None:
     for group in BIBTEX_GROUPS:
         for entry in entry_points(group=group):
             sphinxcontrib.bibtex.plugin.register_plugin(group, entry.name, entry.load(), force=True)
+    _citation_plugins_registered = True
 
 
 def _wait_for_go(app) -> None:
@@ -432,7 +442,7 @@ def setup(app):
 
     for kind in facts.TABLES:
         app.add_role(f"kb-{kind}", _fact_role(kind))
-    _register_citation_plugins()
+    register_citation_plugins()
     app.connect("builder-inited", _wait_for_go, priority=900)
     app.connect("html-page-context", _name_chart_bundle)
     app.connect("html-page-context", _meta_description)
