@@ -117,6 +117,25 @@ def test_source_that_does_not_resolve(data):
     ]
 
 
+def test_a_table_is_checked_again_when_a_table_it_points_to_changes(data, tmp_path):
+    """With a cache (as `kb build` validates), a table unchanged since its last check keeps its
+    verdict only while the tables its foreign keys point to are unchanged too: removing a
+    source that observations cite is reported in observations.csv."""
+    cache = tmp_path / "validated"
+    assert validate(data, cache=cache) == []
+    cited = next(csv.DictReader((data / "observations.csv").open(encoding="utf-8")))["source"]
+    rewrite_csv(
+        data / "sources.csv", lambda rows: rows.remove(next(r for r in rows if r["id"] == cited))
+    )
+    problems = validate(data, cache=cache)
+    assert problems and problems == validate(data)  # the same verdict as without a cache
+    assert any(
+        p.startswith("data/observations.csv:2:source:") and repr(cited) in p for p in problems
+    ), problems
+    rewrite_csv(data / "sources.csv", lambda rows: None)  # same rows, same bytes: no change
+    assert validate(data, cache=cache) == problems
+
+
 def test_project_source_list_is_checked(data):
     edit(data / "projects.csv", 3, "source", "adb-38464-012;missing-doc")
     assert validate(data) == [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -219,31 +220,83 @@ def _format(resource: dict, error) -> str:
     return f"data/{resource['path']}:{line}:{column}: {_message(resource, e)}"
 
 
-def _frictionless_problems(data_dir: Path, descriptor: dict, ragged: dict) -> list[str]:
-    from frictionless import Package, system
+def _validation_key(data_dir: Path, descriptor: dict, resource: dict) -> str:
+    """What a table's Frictionless verdict depends on: this module (checks and wording), the
+    Frictionless release, the whole descriptor (this year's limit included), the table's bytes
+    and the bytes of the tables its foreign keys point to."""
+    from importlib.metadata import version
 
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(version("frictionless").encode())
+    digest.update(json.dumps(descriptor, sort_keys=True).encode())
+    by_name = {r["name"]: r for r in descriptor["resources"]}
+    referenced = {
+        key["reference"]["resource"] or resource["name"]
+        for key in resource["schema"].get("foreignKeys", [])
+    }
+    for name in [resource["name"], *sorted(referenced - {resource["name"]})]:
+        digest.update(f"\n{name}\n".encode())
+        path = data_dir / by_name[name]["path"] if name in by_name else None
+        digest.update(path.read_bytes() if path and path.is_file() else b"(absent)")
+    return digest.hexdigest()
+
+
+def _frictionless_problems(
+    data_dir: Path, descriptor: dict, ragged: dict, cache: Path | None = None
+) -> list[str]:
+    """Frictionless' findings, one line each. With a `cache` folder, a table whose inputs
+    (`_validation_key`) are unchanged since it was last checked is not checked again: after a
+    one-table edit, only that table and the tables pointing to it are."""
     this_year = dt.date.today().year
     for res in descriptor["resources"]:
         for field in res["schema"]["fields"]:
             if field["name"] in ("year",):
                 field.setdefault("constraints", {})["maximum"] = this_year
-    problems: list[str] = []
-    with system.use_context(trusted=True):
-        package = Package(descriptor, basepath=str(data_dir))
-        report = package.validate(parallel=False)
-    by_name = {r["name"]: r for r in descriptor["resources"]}
-    for task in report.tasks:
-        resource = by_name.get(task.name)
-        for error in task.errors:
-            if error.type in ("missing-cell", "extra-cell") or (
-                getattr(error, "row_number", None) in ragged.get(task.name, ())
-            ):
-                continue  # reported by _precheck with the column counts
-            if resource is None:
-                problems.append(f"data/{task.name}: {error.message}")
+    names = [res["name"] for res in descriptor["resources"]]
+    found: dict[str, list[str]] = {}
+    keys: dict[str, str] = {}
+    if cache is not None:
+        for res in descriptor["resources"]:
+            keys[res["name"]] = _validation_key(data_dir, descriptor, res)
+            try:
+                saved = json.loads((cache / f"{res['name']}.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if saved.get("key") == keys[res["name"]]:
+                found[res["name"]] = saved["problems"]
+    todo = [name for name in names if name not in found]
+    if todo:
+        from frictionless import Package, system
+
+        with system.use_context(trusted=True):
+            package = Package(descriptor, basepath=str(data_dir))
+            if len(todo) == len(names):
+                reports = [package.validate(parallel=False)]
             else:
-                problems.append(_format(resource, error))
-    return problems
+                reports = [package.validate(name=name, parallel=False) for name in todo]
+        by_name = {r["name"]: r for r in descriptor["resources"]}
+        checked: dict[str, list[str]] = {name: [] for name in todo}
+        for report in reports:
+            for task in report.tasks:
+                resource = by_name.get(task.name)
+                for error in task.errors:
+                    if error.type in ("missing-cell", "extra-cell") or (
+                        getattr(error, "row_number", None) in ragged.get(task.name, ())
+                    ):
+                        continue  # reported by _precheck with the column counts
+                    checked.setdefault(task.name, []).append(
+                        f"data/{task.name}: {error.message}"
+                        if resource is None
+                        else _format(resource, error)
+                    )
+        found.update(checked)
+        if cache is not None:
+            cache.mkdir(parents=True, exist_ok=True)
+            for name in todo:
+                (cache / f"{name}.json").write_text(
+                    json.dumps({"key": keys[name], "problems": checked[name]}), encoding="utf-8"
+                )
+    return [problem for lines in found.values() for problem in lines]  # `validate` sorts them
 
 
 def _rows(data_dir: Path, name: str) -> list[dict[str, str]]:
@@ -400,8 +453,9 @@ def _read(data_dir: Path, descriptor: dict) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def validate(data_dir: Path | None = None) -> list[str]:
-    """All problems in the snapshot, one line each (empty when valid)."""
+def validate(data_dir: Path | None = None, cache: Path | None = None) -> list[str]:
+    """All problems in the snapshot, one line each (empty when valid). `cache`: a folder where
+    Frictionless' verdict on each table is kept, so unchanged tables are not checked again."""
     data_dir = data_dir or Paths.here().data
     descriptor = _descriptor(data_dir)
     fatal: list[str] = []
@@ -415,7 +469,7 @@ def validate(data_dir: Path | None = None) -> list[str]:
     for line in ragged:
         name, number = line.split(":")[0], int(line.split(":")[1])
         ragged_lines.setdefault(Path(name).stem, set()).add(number)
-    found = ragged + _frictionless_problems(data_dir, descriptor, ragged_lines)
+    found = ragged + _frictionless_problems(data_dir, descriptor, ragged_lines, cache)
     found += _rule_problems(data_dir)
 
     def position(problem: str) -> tuple[str, int]:

@@ -49,7 +49,7 @@ def _timed(report: BuildReport, name: str):
 def validate_data(paths: Paths) -> None:
     from kb.data import validate
 
-    if problems := validate(paths.data):
+    if problems := validate(paths.data, cache=paths.cache / "validated"):
         raise KbError(problems)
 
 
