@@ -157,6 +157,7 @@ class EditedBook:
     one_value: Path  # a copy of the site after one observation was edited
     one_value_runs: list[dict]  # the two builds started at once after that edit: exit, output
     one_value_rewritten: list[str]  # the executed pages (notebooks) that build wrote again
+    one_value_reread: list[str]  # the pages its Sphinx builds read again (`ru/` for Russian)
     twin: Path  # a clean build of the sources of the first round
     incremental: Path  # a copy of the site after the first round
     stdout: str  # what the first round's incremental build printed
@@ -267,13 +268,27 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
                 for p in generated.rglob("*.ipynb")
             }
 
-        before = written()
+        def read() -> dict[str, int]:
+            """Each edition's pages as Sphinx last read them (its doctrees), with their times."""
+            found = {}
+            for prefix, work in (("", ".work"), ("ru/", ".ru/work")):
+                doctrees = root / "_build" / work / "_build" / ".doctrees"
+                for p in doctrees.rglob("*.doctree"):
+                    found[prefix + p.relative_to(doctrees).with_suffix("").as_posix()] = (
+                        p.stat().st_mtime_ns
+                    )
+            return found
+
+        before, before_read = written(), read()
         edit_one_observation(root)
         runs = _build_twice_at_once(root, env)
         assert [run["returncode"] for run in runs] == [0, 0], runs
-        after = written()
+        after, after_read = written(), read()
         rewritten = sorted(p for p in after if after[p] != before.get(p))
-        (folder / "one-value.json").write_text(json.dumps({"runs": runs, "rewritten": rewritten}))
+        reread = sorted(p for p in after_read if after_read[p] != before_read.get(p))
+        (folder / "one-value.json").write_text(
+            json.dumps({"runs": runs, "rewritten": rewritten, "reread": reread})
+        )
         shutil.copytree(root / "_build" / "html", folder / "one-value")
 
         _edit_what_pages_read(root)
@@ -289,6 +304,7 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
         one_value=folder / "one-value",
         one_value_runs=one_value["runs"],
         one_value_rewritten=one_value["rewritten"],
+        one_value_reread=one_value["reread"],
         twin=folder / "twin",
         incremental=folder / "incremental",
         stdout=(folder / "incremental.log").read_text(encoding="utf-8"),

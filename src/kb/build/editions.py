@@ -268,7 +268,6 @@ class Edition:
             for p in source.rglob("*")
             if p.is_file()
             and not {"templates", "_charts"} & set(p.relative_to(source).parts)
-            and ".partial." not in p.name
         )
         h = hashlib.sha256(self.environment_key().encode())
         for f in files:

@@ -81,6 +81,15 @@ def _stamp(job: Job, paths: Paths) -> Path:
     return paths.cache / "executed" / f"{job.name}.json"
 
 
+def _running_file(job: Job, paths: Paths) -> Path:
+    """Where a page is written while it runs, outside the book's sources: a Sphinx build that sets
+    itself up meanwhile must not see a half-written page. (sphinx-external-toc adds the files it
+    finds outside the table of contents to `exclude_patterns`; a list that differs from the last
+    build's is a configuration change, and Sphinx then reads every page again.) The finished page
+    replaces the old one in a single rename: the cache and the book are on one file system."""
+    return paths.cache / "running" / f"{job.name.replace('/', '__')}.ipynb"
+
+
 def _deps_file(job: Job, paths: Paths) -> Path:
     return paths.cache / "deps" / f"{job.name.replace('/', '__')}.json"
 
@@ -315,7 +324,8 @@ def _run(job: Job, root: str) -> PageRun:
         "display_name": "Python 3",
         "language": "python",
     }
-    partial = out.with_suffix(".partial.ipynb")
+    partial = _running_file(job, paths)
+    partial.parent.mkdir(parents=True, exist_ok=True)
     shown_only = _blank_unexecuted(nb)
     try:
         executed = pm.execute_notebook(
