@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KB     := $(BIN)/kb
 NODE_STAMP := node_modules/.installed
+BENCH_NODE_STAMP := node_modules/.installed-bench
 
 .PHONY: book test serve clean dist bench validate lint lock update workshop-kit
 
@@ -20,7 +21,7 @@ test: $(STAMP) $(NODE_STAMP)
 serve: $(STAMP)
 	@$(KB) serve
 
-bench: $(STAMP)
+bench: $(STAMP) $(BENCH_NODE_STAMP)
 	@$(KB) bench
 
 dist: $(STAMP)
@@ -64,7 +65,12 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 
-# Test-only browser tools (axe-core), from package-lock.json.
+# Test tools (axe-core, the W3C Nu HTML checker) from package-lock.json; Lighthouse, an optional
+# dependency there, only for `make bench` (npm ci empties node_modules, stamps included).
 $(NODE_STAMP): package.json package-lock.json
-	@npm ci --no-audit --no-fund --silent
+	@npm ci --no-audit --no-fund --silent --omit=optional
 	@touch $@
+
+$(BENCH_NODE_STAMP): package.json package-lock.json
+	@npm ci --no-audit --no-fund --silent
+	@touch $@ $(NODE_STAMP)
