@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import fcntl
 import hashlib
@@ -10,8 +11,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,12 +33,21 @@ def copy_project(target: Path, source: Path = ROOT) -> Path:
     return target
 
 
-def start_kb(root: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
+def start_kb(
+    root: Path, *args: str, env: dict | None = None, session: bool = False
+) -> subprocess.Popen:
     """`kb ARGS` started in `root` as a separate process (extra environment variables in
-    `env`), its output captured as text."""
+    `env`), its output captured as text; with `session`, as the leader of a process group of its
+    own, which a signal can reach whole, as a terminal's does."""
     env = {**os.environ, "KB_ROOT": str(root), **(env or {})}
     return subprocess.Popen(
-        [KB, *args], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [KB, *args],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=session,
     )
 
 
@@ -160,7 +172,10 @@ class EditedBook:
     one_value_reread: list[str]  # the pages its Sphinx builds read again (`ru/` for Russian)
     twin: Path  # a clean build of the sources of the first round
     incremental: Path  # a copy of the site after the first round
-    stdout: str  # what the first round's incremental build printed
+    stdout: str  # what the first round's incremental build printed (after two interruptions)
+    interrupted: list[dict]  # the first round's two interrupted builds: signal, exit, stderr
+    interrupted_site_kept: bool  # whether the published site was as before after both
+    round_one_executed: list[str]  # the pages the three builds of the first round executed
 
 
 def _edit_what_pages_read(root: Path) -> None:
@@ -220,6 +235,28 @@ def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
     )
 
 
+def _interrupt_build(root: Path, env: dict, pages: int, sig: signal.Signals) -> dict:
+    """`kb build` in `root`, sent `sig` with every process it started (a terminal's Ctrl-C,
+    or all of them killed at once) as soon as it has executed `pages` pages: its exit status and
+    output, and whether the signal was sent before it ended."""
+    stamps = root / ".kb-cache" / "executed"  # one per page executed, written as each ends
+    started = time.time_ns()
+    process = start_kb(root, "build", env=env, session=True)
+    sent = False
+    deadline = time.monotonic() + 600
+    while not sent and process.poll() is None and time.monotonic() < deadline:
+        done = 0
+        for stamp in stamps.rglob("*.json"):
+            with contextlib.suppress(FileNotFoundError):  # a build deletes outdated stamps
+                done += stamp.stat().st_mtime_ns >= started
+        if done >= pages:
+            os.killpg(process.pid, sig)
+            sent = True
+        time.sleep(0.05)
+    out, err = process.communicate(timeout=600)
+    return {"signal": sig.name, "sent": sent, "returncode": process.returncode, "stderr": err}
+
+
 def _build_twice_at_once(root: Path, env: dict) -> list[dict]:
     """Two `kb build` started at once in `root`: each one's exit status and output."""
     runs = [start_kb(root, "build", env=env) for _ in range(2)]
@@ -240,8 +277,9 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
     1. one observation is edited, as `make bench` does, and two `kb build` are started at once
        (`one_value`, `one_value_runs`, `one_value_rewritten`);
     2. the inputs pages read are edited and the book rebuilt incrementally (`root`, and a copy of
-       its site, `incremental`); a clean build of the same sources is made in another folder
-       (`twin`).
+       its site, `incremental`): that build is killed (kill -9 of all its processes) once 10
+       pages ran, then interrupted (Ctrl-C) once 30 more ran, and a third build finishes it;
+       a clean build of the same sources is made in another folder (`twin`).
     """
 
     def make(folder: Path) -> None:
@@ -292,12 +330,28 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
         shutil.copytree(root / "_build" / "html", folder / "one-value")
 
         _edit_what_pages_read(root)
+        # Round 1 is stopped twice while its pages run: killed (every process of the build at
+        # once, kill -9), then interrupted (Ctrl-C); the third build finishes it.
+        stamps = root / ".kb-cache" / "executed"
+        before = {str(p.relative_to(stamps)): p.stat().st_mtime_ns for p in stamps.rglob("*.json")}
+        site_before = tree_digest(root / "_build" / "html")
+        interrupted = [
+            _interrupt_build(root, env, pages=10, sig=signal.SIGKILL),
+            _interrupt_build(root, env, pages=30, sig=signal.SIGINT),
+        ]
+        site_kept = tree_digest(root / "_build" / "html") == site_before
         (folder / "incremental.log").write_text(build(root), encoding="utf-8")
+        after = {str(p.relative_to(stamps)): p.stat().st_mtime_ns for p in stamps.rglob("*.json")}
+        executed = sorted(p.removesuffix(".json") for p in after if after[p] != before.get(p))
+        (folder / "interrupted.json").write_text(
+            json.dumps({"builds": interrupted, "site_kept": site_kept, "executed": executed})
+        )
         shutil.copytree(root / "_build" / "html", folder / "incremental")
         build(copy_project(folder / "twin", root))
 
     folder = shared_folder(tmp_path_factory, "edited", make)
     one_value = json.loads((folder / "one-value.json").read_text())
+    round_one = json.loads((folder / "interrupted.json").read_text())
     return EditedBook(
         root=folder / "project",
         settled=folder / "settled",
@@ -308,4 +362,7 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
         twin=folder / "twin",
         incremental=folder / "incremental",
         stdout=(folder / "incremental.log").read_text(encoding="utf-8"),
+        interrupted=round_one["builds"],
+        interrupted_site_kept=round_one["site_kept"],
+        round_one_executed=round_one["executed"],
     )
