@@ -172,7 +172,6 @@ class EditedBook:
     one_value_reread: list[str]  # the pages its Sphinx builds read again (`ru/` for Russian)
     twin: Path  # a clean build of the sources of the first round
     incremental: Path  # a copy of the site after the first round
-    stdout: str  # what the first round's incremental build printed (after two interruptions)
     interrupted: list[dict]  # the first round's two interrupted builds: signal, exit, stderr
     interrupted_site_kept: bool  # whether the published site was as before after both
     round_one_executed: list[str]  # the pages the three builds of the first round executed
@@ -233,6 +232,21 @@ def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
         ),
         encoding="utf-8",
     )
+
+
+def _times(folders: dict[str, Path], suffix: str) -> dict[str, int]:
+    """Each file with this suffix under the folders, named by its path (suffix dropped) after
+    the folder's prefix, with its modification time."""
+    return {
+        prefix + p.relative_to(folder).as_posix().removesuffix(suffix): p.stat().st_mtime_ns
+        for prefix, folder in folders.items()
+        for p in folder.rglob(f"*{suffix}")
+    }
+
+
+def _changed(before: dict[str, int], after: dict[str, int]) -> list[str]:
+    """The files of `after` that are new or written again since `before`."""
+    return sorted(p for p in after if after[p] != before.get(p))
 
 
 def _interrupt_build(root: Path, env: dict, pages: int, sig: signal.Signals) -> dict:
@@ -298,51 +312,36 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
         assert " 0 executed" in build(root)
         shutil.copytree(root / "_build" / "html", folder / "settled")
 
-        generated = root / "book" / "_generated"
+        work = root / "_build"
+        notebooks = {"": root / "book" / "_generated"}
+        doctrees = {"": work / ".work/_build/.doctrees", "ru/": work / ".ru/work/_build/.doctrees"}
+        stamps = {"": root / ".kb-cache" / "executed"}
 
-        def written() -> dict[str, int]:
-            return {
-                str(p.relative_to(generated)): p.stat().st_mtime_ns
-                for p in generated.rglob("*.ipynb")
-            }
-
-        def read() -> dict[str, int]:
-            """Each edition's pages as Sphinx last read them (its doctrees), with their times."""
-            found = {}
-            for prefix, work in (("", ".work"), ("ru/", ".ru/work")):
-                doctrees = root / "_build" / work / "_build" / ".doctrees"
-                for p in doctrees.rglob("*.doctree"):
-                    found[prefix + p.relative_to(doctrees).with_suffix("").as_posix()] = (
-                        p.stat().st_mtime_ns
-                    )
-            return found
-
-        before, before_read = written(), read()
+        before = {"notebooks": _times(notebooks, ".ipynb"), "read": _times(doctrees, ".doctree")}
         edit_one_observation(root)
         runs = _build_twice_at_once(root, env)
         assert [run["returncode"] for run in runs] == [0, 0], runs
-        after, after_read = written(), read()
-        rewritten = sorted(p for p in after if after[p] != before.get(p))
-        reread = sorted(p for p in after_read if after_read[p] != before_read.get(p))
+        rewritten = _changed(before["notebooks"], _times(notebooks, ".ipynb"))
+        reread = _changed(before["read"], _times(doctrees, ".doctree"))
         (folder / "one-value.json").write_text(
-            json.dumps({"runs": runs, "rewritten": rewritten, "reread": reread})
+            json.dumps(
+                {"runs": runs, "rewritten": [f"{p}.ipynb" for p in rewritten], "reread": reread}
+            )
         )
         shutil.copytree(root / "_build" / "html", folder / "one-value")
 
         _edit_what_pages_read(root)
         # Round 1 is stopped twice while its pages run: killed (every process of the build at
         # once, kill -9), then interrupted (Ctrl-C); the third build finishes it.
-        stamps = root / ".kb-cache" / "executed"
-        before = {str(p.relative_to(stamps)): p.stat().st_mtime_ns for p in stamps.rglob("*.json")}
+        before_stamps = _times(stamps, ".json")
         site_before = tree_digest(root / "_build" / "html")
         interrupted = [
             _interrupt_build(root, env, pages=10, sig=signal.SIGKILL),
             _interrupt_build(root, env, pages=30, sig=signal.SIGINT),
         ]
         site_kept = tree_digest(root / "_build" / "html") == site_before
-        (folder / "incremental.log").write_text(build(root), encoding="utf-8")
-        after = {str(p.relative_to(stamps)): p.stat().st_mtime_ns for p in stamps.rglob("*.json")}
-        executed = sorted(p.removesuffix(".json") for p in after if after[p] != before.get(p))
+        build(root)
+        executed = _changed(before_stamps, _times(stamps, ".json"))
         (folder / "interrupted.json").write_text(
             json.dumps({"builds": interrupted, "site_kept": site_kept, "executed": executed})
         )
@@ -361,7 +360,6 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
         one_value_reread=one_value["reread"],
         twin=folder / "twin",
         incremental=folder / "incremental",
-        stdout=(folder / "incremental.log").read_text(encoding="utf-8"),
         interrupted=round_one["builds"],
         interrupted_site_kept=round_one["site_kept"],
         round_one_executed=round_one["executed"],
