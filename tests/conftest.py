@@ -177,9 +177,13 @@ class EditedBook:
     round_one_executed: list[str]  # the pages the three builds of the first round executed
 
 
-def _edit_what_pages_read(root: Path) -> None:
+TABLE_PROBE = "kb-probe-table"  # a class the edited `kb.display` gives every table
+
+
+def _edit_what_pages_read(root: Path, package: Path) -> None:
     """Edits of what pages read: data (by `kb update` and by hand), a template another page
-    reads, and a translation of a Markdown page."""
+    reads, the domain code every page imports (in the copy of `kb` the builds run with), and a
+    translation of a Markdown page."""
     from tests.test_update import update_from_recordings
 
     update_from_recordings(root)  # recorded World Bank API responses, no network
@@ -210,6 +214,9 @@ def _edit_what_pages_read(root: Path) -> None:
     template = root / "book" / "templates" / "workshop_m1.md"  # the agenda sums its minutes
     text = template.read_text(encoding="utf-8")
     template.write_text(text.replace("teaching_minutes: 40", "teaching_minutes: 47"), "utf-8")
+    display = package / "display.py"
+    text = display.read_text(encoding="utf-8")
+    display.write_text(text.replace('class="kb-table', f'class="{TABLE_PROBE} kb-table'), "utf-8")
     po = root / "locales" / "ru" / "LC_MESSAGES" / "programme" / "overview.po"
     po.write_text(
         po.read_text(encoding="utf-8").replace(
@@ -220,8 +227,13 @@ def _edit_what_pages_read(root: Path) -> None:
 
 
 def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
-    """Edits of what Sphinx reads for every page and no page notebook reads: a style sheet, and
-    the book's Sphinx extension (in the copy of `kb` the builds run with)."""
+    """Edits of what Sphinx reads for every page and no page notebook reads: the book's
+    configuration, a style sheet, and the book's Sphinx extension (in the copy of `kb` the
+    builds run with)."""
+    config = root / "_config.yml"
+    text = config.read_text(encoding="utf-8")
+    assert text.count("default_mode: light") == 1
+    config.write_text(text.replace("default_mode: light", "default_mode: dark"), "utf-8")
     sheet = root / "book" / "_static" / "kb.css"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n/* kb-probe */\n", "utf-8")
     extension = package / "sphinx_ext" / "__init__.py"
@@ -283,17 +295,18 @@ def _build_twice_at_once(root: Path, env: dict) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def edited_book(tmp_path_factory, built_project) -> EditedBook:
-    """The session's built book, copied and built once where it now is: Sphinx rebuilds a moved
-    project in full, which would hide what an incremental build gets wrong. That first build
-    follows edits of what Sphinx reads for every page (a style sheet, the book's extension), which
-    kb must notice: nothing a page notebook reads changed. Its site is recorded (`settled`). Then:
+    """The session's built book, copied and built once where it now is, after edits of what
+    Sphinx reads for every page and no page notebook reads (the configuration, a style sheet,
+    the book's extension): kb must notice them, and execute nothing. Its site is recorded
+    (`settled`). Then:
 
     1. one observation is edited, as `make bench` does, and two `kb build` are started at once
        (`one_value`, `one_value_runs`, `one_value_rewritten`);
-    2. the inputs pages read are edited and the book rebuilt incrementally (`root`, and a copy of
-       its site, `incremental`): that build is killed (kill -9 of all its processes) once 10
-       pages ran, then interrupted (Ctrl-C) once 30 more ran, and a third build finishes it;
-       a clean build of the same sources is made in another folder (`twin`).
+    2. the inputs pages read (data, a template, the domain code, a translation) are edited and
+       the book rebuilt incrementally (`root`, and a copy of its site, `incremental`): that
+       build is killed (kill -9 of all its processes) once 10 pages ran, then interrupted
+       (Ctrl-C) once 30 more ran, and a third build finishes it; a clean build of the same
+       sources is made in another folder (`twin`).
     """
 
     def make(folder: Path) -> None:
@@ -330,7 +343,7 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
         )
         shutil.copytree(root / "_build" / "html", folder / "one-value")
 
-        _edit_what_pages_read(root)
+        _edit_what_pages_read(root, package)
         # Round 1 is stopped twice while its pages run: killed (every process of the build at
         # once, kill -9), then interrupted (Ctrl-C); the third build finishes it.
         before_stamps = _times(stamps, ".json")

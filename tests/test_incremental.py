@@ -26,13 +26,17 @@ from kb import csvsafe, indicators, workshops
 from kb.data import load
 from kb.paths import Paths
 
-from .conftest import FORMULA, ROOT, article_text, chart_specs, file_hashes
+from .conftest import FORMULA, ROOT, TABLE_PROBE, article_text, chart_specs, file_hashes
 
 PER_PERSON = "agricultural_land_per_person_ha"
 
 
 def _site(edited_book) -> Path:
     return edited_book.root / "_build" / "html"
+
+
+def _pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)
 
 
 def test_the_incremental_build_equals_a_clean_build_of_the_same_sources(edited_book):
@@ -171,7 +175,7 @@ def test_the_agenda_follows_a_module_template_it_reads(edited_book):
 def test_a_changed_extension_reaches_every_page_of_both_editions(edited_book):
     site = edited_book.settled
     stale = []
-    for page in sorted(p for p in site.rglob("*.html") if "_static" not in p.parts):
+    for page in _pages(site):
         html = page.read_text(encoding="utf-8")
         if 'class="kb-lang-switch"' not in html:
             continue
@@ -179,6 +183,31 @@ def test_a_changed_extension_reaches_every_page_of_both_editions(edited_book):
         if new not in html:
             stale.append(str(page.relative_to(site)))
     assert not stale, f"pages still showing the old language switch: {stale}"
+
+
+def test_a_configuration_edit_reaches_every_page_of_both_editions(edited_book):
+    """`_config.yml` chose the dark colour scheme before the settled build."""
+    themes = {
+        str(page.relative_to(edited_book.settled)): m.group(1)
+        for page in _pages(edited_book.settled)
+        if (m := re.search(r'<html [^>]*data-theme="(\w+)"', page.read_text("utf-8")))
+    }
+    assert len(themes) > 130 and sum(p.startswith("ru/") for p in themes) > 60, sorted(themes)
+    assert not {p: t for p, t in themes.items() if t != "dark"}
+
+
+def test_a_domain_code_edit_reaches_every_table_of_both_editions(edited_book):
+    """The edited `kb.display.table` gives each table it makes a class, on every page of both
+    editions."""
+    site = _site(edited_book)
+    made = re.compile(rf'<table class="({TABLE_PROBE} )?kb-table(?: kb-stacked)?"')
+    tables = {
+        str(page.relative_to(site)): [m.group(1) for m in made.finditer(page.read_text("utf-8"))]
+        for page in _pages(site)
+    }
+    probed = [p for p, found in tables.items() if found and all(found)]
+    assert len([p for p in probed if p.startswith("ru/")]) > 20, probed
+    assert not [p for p, found in tables.items() if not all(found)]
 
 
 def test_a_style_sheet_edit_alone_reaches_both_editions(edited_book):
