@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 
 import nbformat
@@ -65,6 +66,28 @@ def test_page_kernels_are_ordinary_kernels_of_their_worker():
     with Workers(ROOT, count=1) as workers:
         worker, shown = workers.submit(kernels.evaluate, str(ROOT), probe).result(120)
     assert shown == f"({worker}, 20)"
+
+
+def test_a_page_whose_cell_raised_leaves_its_kernel_to_the_next_page(built_copy):
+    """A cell that raised costs no new kernel (one takes seconds to start and warm up): the
+    worker's next page runs in the same kernel and gives the page the build gave."""
+    from kb.build import kernels
+    from kb.build.execute import Workers, _run
+
+    root = str(built_copy)
+    kaz = next(j for j in pages.jobs(load(Paths(built_copy).data)) if j.name == "countries/kaz")
+    broken = dataclasses.replace(kaz, parameters={**kaz.parameters, "country": "XXX"})
+    with Workers(built_copy, count=1) as workers:
+
+        def run(task, *args):
+            return workers.submit(task, *args).result(300)
+
+        before = run(kernels.evaluate, root, "__import__('os').getpid()")
+        failed, again = run(_run, broken, root), run(_run, kaz, root)
+        after = run(kernels.evaluate, root, "__import__('os').getpid()")
+    assert failed.error and "country=XXX" in failed.error, failed
+    assert again.error is None and again.same_output, again
+    assert after == before
 
 
 def test_book_has_home_and_five_country_pages(site):

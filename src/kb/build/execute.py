@@ -327,6 +327,7 @@ def _run(job: Job, root: str) -> PageRun:
     partial = _running_file(job, paths)
     partial.parent.mkdir(parents=True, exist_ok=True)
     shown_only = _blank_unexecuted(nb)
+    kernels.warm(root)
     try:
         executed = pm.execute_notebook(
             nb,
@@ -339,8 +340,7 @@ def _run(job: Job, root: str) -> PageRun:
             log_output=False,
             request_save_on_cell_execute=False,
         )
-    except PapermillExecutionError as exc:
-        kernels.drop()
+    except PapermillExecutionError as exc:  # a cell raised: the kernel is kept (kernels.drop)
         saved = nbformat.read(str(partial), as_version=4) if partial.exists() else nb
         failing = next(
             (c for c in saved.cells if c.get("metadata", {}).get("papermill", {}).get("exception")),

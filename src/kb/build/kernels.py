@@ -11,7 +11,8 @@ notebook; on a kept kernel that wait is a third of a small page. `KeptClient` is
 starts its channels and checks the kernel once, and `KeptKernel` hands the same client out each
 time — both subclasses that override public methods, not patches of jupyter_client.
 
-Should a kernel die or a page fail, the next page gets a new kernel.
+Should a kernel die, the next page gets a new one, warmed up like the first. A page whose cell
+raised keeps the kernel: its set-up cell resets it for the next page as after any page.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class KeptKernel(KernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.kept: KeptClient | None = None
+        self.warmed = False  # whether WARM_UP ran in it
 
     def client(self, **kwargs):
         if self.kept is None:
@@ -120,16 +122,25 @@ def _ready_client(root: str) -> KeptClient:
     return client
 
 
-def warm(root: str) -> None:
-    """Start this worker's kernel and run `WARM_UP` in it, before its first page.
+def warm(root: str) -> KeptKernel | None:
+    """This worker's kernel, started if need be, with `WARM_UP` run in it once: before its first
+    page (the build asks for it while it validates `data/`), or before the next page when a
+    kernel died and a new one was started.
 
-    Best effort: if warming fails, the first page starts the kernel itself and reports any real
-    error with its template and cell.
+    Best effort: if warming fails, the page starts the kernel itself and reports any real error
+    with its template and cell.
     """
     try:
-        _ready_client(root).execute_interactive(WARM_UP, timeout=120, output_hook=lambda _msg: None)
-    except Exception as exc:  # noqa: BLE001 - see docstring: the first page reports real errors
+        manager = kernel(Path(root))
+        if not manager.warmed:
+            _ready_client(root).execute_interactive(
+                WARM_UP, timeout=120, output_hook=lambda _msg: None
+            )
+            manager.warmed = True
+        return manager
+    except Exception as exc:  # noqa: BLE001 - see docstring: the page reports real errors
         print(f"kb: kernel warm-up failed: {exc}", file=sys.stderr)
+        return None
 
 
 def evaluate(root: str, expression: str) -> tuple[int, str]:
@@ -145,7 +156,9 @@ def evaluate(root: str, expression: str) -> tuple[int, str]:
 
 
 def drop() -> None:
-    """After a failure, start the next page in a fresh kernel."""
+    """After the kernel died or could not be reached, start the next page in a fresh one. (A
+    cell that raised leaves its kernel as a page that ended does: the next page's set-up cell
+    resets it.)"""
     global _KERNEL
     if _KERNEL is not None:
         if _KERNEL.kept is not None:
