@@ -26,7 +26,15 @@ from kb import csvsafe, indicators, workshops
 from kb.data import load
 from kb.paths import Paths
 
-from .conftest import FORMULA, ROOT, TABLE_PROBE, article_text, chart_specs, file_hashes
+from .conftest import (
+    FORMULA,
+    ROOT,
+    TABLE_PROBE,
+    article_text,
+    chart_specs,
+    copy_project,
+    file_hashes,
+)
 
 PER_PERSON = "agricultural_land_per_person_ha"
 
@@ -329,6 +337,24 @@ def test_an_update_reaches_pages_and_downloads(edited_book):
         value, vintage = page[at - 40 : at], page[at : at + 200]
         assert "2023" in value, value
         assert "DF_SDG_GLH 1.26" in vintage and vintage.split(" · ")[1].startswith(estimate)
+
+
+def test_a_configuration_edit_is_read_by_both_editions(tmp_path):
+    """`_config.yml` is read by Sphinx alone, for every page: an edit changes what the Sphinx
+    build of each edition reads, so both run again (and start afresh: the configuration is part
+    of the book's structure). In `edited_book` the settled build follows a configuration edit,
+    but the extension edited with it would make Sphinx run anyway."""
+    from kb.build.editions import Edition
+
+    root = copy_project(tmp_path / "project")
+    config = root / "_config.yml"
+    hashes = []
+    for scheme in ("light", "dark"):
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("default_mode: light", f"default_mode: {scheme}"), "utf-8")
+        hashes.append([Edition(Paths(root), lang).inputs_hash() for lang in ("en", "ru")])
+    before, after = hashes
+    assert before[0] != after[0] and before[1] != after[1]
 
 
 def test_what_every_page_shows_is_one_key_of_the_sphinx_environment(tmp_path):
