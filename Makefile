@@ -16,7 +16,7 @@ book: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP)
 	@$(BIN)/ruff check src tests
-	@$(BIN)/pytest -q -n 2 --dist loadfile
+	@$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 serve: $(STAMP)
 	@$(KB) serve
