@@ -237,7 +237,10 @@ def _edit_what_pages_read(root: Path, package: Path) -> None:
     template.write_text(text.replace("teaching_minutes: 40", "teaching_minutes: 47"), "utf-8")
     display = package / "display.py"
     text = display.read_text(encoding="utf-8")
-    display.write_text(text.replace('class="kb-table', f'class="{TABLE_PROBE} kb-table'), "utf-8")
+    assert text.count('<table class="kb-table') == 1
+    display.write_text(
+        text.replace('<table class="kb-table', f'<table class="{TABLE_PROBE} kb-table'), "utf-8"
+    )
     po = root / "locales" / "ru" / "LC_MESSAGES" / "programme" / "overview.po"
     po.write_text(
         po.read_text(encoding="utf-8").replace(

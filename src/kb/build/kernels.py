@@ -122,8 +122,8 @@ def _ready_client(root: str) -> KeptClient:
     return client
 
 
-def warm(root: str) -> KeptKernel | None:
-    """This worker's kernel, started if need be, with `WARM_UP` run in it once: before its first
+def warm(root: str) -> None:
+    """Start this worker's kernel if need be, and run `WARM_UP` in it once: before its first
     page (the build asks for it while it validates `data/`), or before the next page when a
     kernel died and a new one was started.
 
@@ -137,10 +137,8 @@ def warm(root: str) -> KeptKernel | None:
                 WARM_UP, timeout=120, output_hook=lambda _msg: None
             )
             manager.warmed = True
-        return manager
     except Exception as exc:  # noqa: BLE001 - see docstring: the page reports real errors
         print(f"kb: kernel warm-up failed: {exc}", file=sys.stderr)
-        return None
 
 
 def evaluate(root: str, expression: str) -> tuple[int, str]:
