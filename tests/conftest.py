@@ -126,6 +126,19 @@ def file_hashes(folder: Path) -> dict[str, str]:
     }
 
 
+def site_pages(site: Path) -> list[Path]:
+    """The published pages of a site, both editions (`_static/` left out)."""
+    return sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)
+
+
+def use_colour_scheme(root: Path, scheme: str) -> None:
+    """Set the theme's colour scheme (`default_mode`) in the project's `_config.yml`."""
+    config = root / "_config.yml"
+    text = config.read_text(encoding="utf-8")
+    assert len(re.findall(r"default_mode: \w+", text)) == 1
+    config.write_text(re.sub(r"default_mode: \w+", f"default_mode: {scheme}", text), "utf-8")
+
+
 def tree_digest(folder: Path) -> str:
     """One hash of every file's path and bytes, to prove a folder was left untouched."""
     return hashlib.sha256(repr(sorted(file_hashes(folder).items())).encode()).hexdigest()
@@ -254,10 +267,7 @@ def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
     """Edits of what Sphinx reads for every page and no page notebook reads: the book's
     configuration, a style sheet, and the book's Sphinx extension (in the copy of `kb` the
     builds run with)."""
-    config = root / "_config.yml"
-    text = config.read_text(encoding="utf-8")
-    assert text.count("default_mode: light") == 1
-    config.write_text(text.replace("default_mode: light", "default_mode: dark"), "utf-8")
+    use_colour_scheme(root, "dark")
     sheet = root / "book" / "_static" / "kb.css"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n/* kb-probe */\n", "utf-8")
     extension = package / "sphinx_ext" / "__init__.py"

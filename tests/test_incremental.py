@@ -34,6 +34,8 @@ from .conftest import (
     chart_specs,
     copy_project,
     file_hashes,
+    site_pages,
+    use_colour_scheme,
 )
 
 PER_PERSON = "agricultural_land_per_person_ha"
@@ -41,10 +43,6 @@ PER_PERSON = "agricultural_land_per_person_ha"
 
 def _site(edited_book) -> Path:
     return edited_book.root / "_build" / "html"
-
-
-def _pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)
 
 
 def test_the_incremental_build_equals_a_clean_build_of_the_same_sources(edited_book):
@@ -183,7 +181,7 @@ def test_the_agenda_follows_a_module_template_it_reads(edited_book):
 def test_a_changed_extension_reaches_every_page_of_both_editions(edited_book):
     site = edited_book.settled
     stale = []
-    for page in _pages(site):
+    for page in site_pages(site):
         html = page.read_text(encoding="utf-8")
         if 'class="kb-lang-switch"' not in html:
             continue
@@ -197,7 +195,7 @@ def test_a_configuration_edit_reaches_every_page_of_both_editions(edited_book):
     """`_config.yml` chose the dark colour scheme before the settled build."""
     themes = {
         str(page.relative_to(edited_book.settled)): m.group(1)
-        for page in _pages(edited_book.settled)
+        for page in site_pages(edited_book.settled)
         if (m := re.search(r'<html [^>]*data-theme="(\w+)"', page.read_text("utf-8")))
     }
     assert len(themes) > 130 and sum(p.startswith("ru/") for p in themes) > 60, sorted(themes)
@@ -211,7 +209,7 @@ def test_a_domain_code_edit_reaches_every_table_of_both_editions(edited_book):
     made = re.compile(rf'<table class="({TABLE_PROBE} )?kb-table(?: kb-stacked)?"')
     tables = {
         str(page.relative_to(site)): [m.group(1) for m in made.finditer(page.read_text("utf-8"))]
-        for page in _pages(site)
+        for page in site_pages(site)
     }
     probed = [p for p, found in tables.items() if found and all(found)]
     assert len([p for p in probed if p.startswith("ru/")]) > 20, probed
@@ -347,11 +345,9 @@ def test_a_configuration_edit_is_read_by_both_editions(tmp_path):
     from kb.build.editions import Edition
 
     root = copy_project(tmp_path / "project")
-    config = root / "_config.yml"
     hashes = []
     for scheme in ("light", "dark"):
-        text = config.read_text(encoding="utf-8")
-        config.write_text(text.replace("default_mode: light", f"default_mode: {scheme}"), "utf-8")
+        use_colour_scheme(root, scheme)
         hashes.append([Edition(Paths(root), lang).inputs_hash() for lang in ("en", "ru")])
     before, after = hashes
     assert before[0] != after[0] and before[1] != after[1]

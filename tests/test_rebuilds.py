@@ -15,10 +15,6 @@ from kb.data import load
 from tests.conftest import KB, ROOT, tree_digest
 
 
-def _published_pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)
-
-
 def test_a_page_cannot_change_the_tables_other_pages_read():
     """Pages share a kernel and its snapshot: each gets its own copy of a table."""
     snap = load()

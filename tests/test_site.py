@@ -6,17 +6,15 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from .conftest import site_pages
+
 HREF = re.compile(r'(?:href|src)="([^"]+)"')
 MAX_PAGE_BYTES = 150 * 1024
 
 
-def html_pages(site: Path) -> list[Path]:
-    return [p for p in site.rglob("*.html") if "_static" not in p.parts]
-
-
 def test_every_internal_link_resolves(site):
     broken = []
-    for page in html_pages(site):
+    for page in site_pages(site):
         for target in HREF.findall(page.read_text(encoding="utf-8")):
             url = urlparse(target)
             if url.scheme or target.startswith(("#", "mailto:", "//")):
@@ -29,7 +27,7 @@ def test_every_internal_link_resolves(site):
 
 def test_no_page_loads_assets_from_another_host(site):
     remote = []
-    for page in html_pages(site):
+    for page in site_pages(site):
         text = page.read_text(encoding="utf-8")
         remote += [
             f"{page.relative_to(site)}: {m}"
@@ -41,7 +39,7 @@ def test_no_page_loads_assets_from_another_host(site):
 def test_every_page_is_at_most_150_kb(site):
     heavy = {
         str(p.relative_to(site)): p.stat().st_size
-        for p in html_pages(site)
+        for p in site_pages(site)
         if p.stat().st_size > MAX_PAGE_BYTES
     }
     assert heavy == {}
@@ -66,7 +64,7 @@ def test_every_chapter_has_a_description_in_its_language_and_a_site_icon(site):
     """Search results and link previews show a page's own first paragraph, in the page's
     language; the site icon exists (no `/favicon.ico` request that ends in a 404)."""
     missing = []
-    for page in html_pages(site):
+    for page in site_pages(site):
         name = str(page.relative_to(site))
         text = page.read_text(encoding="utf-8")
         icon = re.search(r'<link rel="icon" href="([^"]+)"', text)
@@ -86,7 +84,7 @@ def test_only_the_search_page_loads_the_search_index(site):
     """The index (100 KB and growing with the book) blocks rendering where it is loaded."""
     loading = sorted(
         str(p.relative_to(site))
-        for p in html_pages(site)
+        for p in site_pages(site)
         if re.search(r'<script[^>]+src="[^"]*searchindex\.js"', p.read_text(encoding="utf-8"))
     )
     assert loading == ["ru/search.html", "search.html"]
@@ -102,7 +100,7 @@ def test_no_script_holds_up_a_page_and_each_page_loads_only_what_it_uses(site):
     mode and settings lines); the copy button, toggle button and tabs come only with the code
     blocks, solutions and tab sets they serve. The search page keeps Sphinx's order."""
     blocking, unused = [], []
-    for page in html_pages(site):
+    for page in site_pages(site):
         name = str(page.relative_to(site))
         if name.endswith("search.html"):
             continue
@@ -149,7 +147,7 @@ def test_every_page_is_valid_html(site):
     import subprocess
 
     assert VNU.exists(), "run `npm ci` (make test does) to install vnu-jar"
-    pages = [str(p) for p in sorted(site.rglob("*.html")) if "_static" not in p.parts]
+    pages = [str(p) for p in site_pages(site)]
     assert len(pages) > 100
     checked = subprocess.run(
         ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *pages],
@@ -174,7 +172,7 @@ def test_the_icon_font_holds_every_icon_the_pages_show_and_little_else(site):
     for edition in (site, site / "ru"):
         static = edition / "_static"
         drawn = icons.characters((static / icons.STYLE_SHEET).read_text(encoding="utf-8"))
-        pages = [p.read_text(encoding="utf-8") for p in html_pages(edition)]
+        pages = [p.read_text(encoding="utf-8") for p in site_pages(edition)]
         shown = {name for name in icons.icons_used(static, pages) if name in drawn}
         assert {"magnifying-glass", "bars", "xmark", "angle-right"} <= shown
         font = static / icons.FONT
