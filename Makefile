@@ -2,6 +2,11 @@
 # Both bootstrap .venv from requirements.lock (re-installed only when the lock or pyproject changes).
 
 PYTHON ?= python3
+# Python compiles each module the first time a process imports it and keeps the bytecode: about
+# half of the venv's modules are ever imported, and compiling all of them at install took longer
+# than the import of each did once. A process that may not keep its bytecode would compile the
+# same modules again in every process, so the targets here always let it.
+unexport PYTHONDONTWRITEBYTECODE
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -61,7 +66,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@echo "Setting up $(VENV) from requirements.lock …"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --isolated --quiet --disable-pip-version-check uv==0.13.9
-	@$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
+	@$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 
