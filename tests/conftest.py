@@ -54,15 +54,25 @@ def copy_project(target: Path, source: Path = ROOT) -> Path:
     return target
 
 
+IN_FOREGROUND = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+"""Runs the command in its arguments with SIGINT's default action, which it keeps through exec.
+A process inherits an ignored SIGINT, and Python then leaves it ignored: a shell without job
+control ignores it for a command run in the background (`… &`), and the tests may be run so."""
+
+
 def start_kb(
     root: Path, *args: str, env: dict | None = None, session: bool = False
 ) -> subprocess.Popen:
     """`kb ARGS` started in `root` as a separate process (extra environment variables in
     `env`), its output captured as text; with `session`, as the leader of a process group of its
-    own, which a signal can reach whole, as a terminal's does."""
+    own, which a signal can reach whole, as a terminal's does, and with Ctrl-C's signal handled
+    as a terminal's foreground command has it (`IN_FOREGROUND`)."""
     env = {**os.environ, "KB_ROOT": str(root), **(env or {})}
     return subprocess.Popen(
-        [KB, *args],
+        [sys.executable, "-c", IN_FOREGROUND, KB, *args] if session else [KB, *args],
         cwd=root,
         env=env,
         stdout=subprocess.PIPE,
@@ -302,7 +312,7 @@ def _interrupt_build(root: Path, env: dict, pages: int, sig: signal.Signals) -> 
     stamps = root / ".kb-cache" / "executed"  # one per page executed, written as each ends
     started = time.time_ns()
     process = start_kb(root, "build", env=env, session=True)
-    sent = False
+    sent, done = False, 0
     deadline = time.monotonic() + 600
     while not sent and process.poll() is None and time.monotonic() < deadline:
         done = 0
@@ -311,10 +321,20 @@ def _interrupt_build(root: Path, env: dict, pages: int, sig: signal.Signals) -> 
                 done += stamp.stat().st_mtime_ns >= started
         if done >= pages:
             os.killpg(process.pid, sig)
-            sent = True
+            sent = time.monotonic()
         time.sleep(0.05)
     out, err = process.communicate(timeout=600)
-    return {"signal": sig.name, "sent": sent, "returncode": process.returncode, "stderr": err}
+    return {
+        "signal": sig.name,
+        "sent": bool(sent),
+        "returncode": process.returncode,
+        "stderr": err,
+        # For a failure's message: the pages counted when the signal went, how long the build
+        # took to end after it, and the end of what it printed.
+        "pages_then": done,
+        "seconds_to_end": round(time.monotonic() - sent, 2) if sent else None,
+        "stdout_end": out[-300:],
+    }
 
 
 def _build_twice_at_once(root: Path, env: dict) -> list[dict]:
