@@ -312,27 +312,27 @@ def _interrupt_build(root: Path, env: dict, pages: int, sig: signal.Signals) -> 
     stamps = root / ".kb-cache" / "executed"  # one per page executed, written as each ends
     started = time.time_ns()
     process = start_kb(root, "build", env=env, session=True)
-    sent, done = False, 0
+    sent_at, done = None, 0
     deadline = time.monotonic() + 600
-    while not sent and process.poll() is None and time.monotonic() < deadline:
+    while sent_at is None and process.poll() is None and time.monotonic() < deadline:
         done = 0
         for stamp in stamps.rglob("*.json"):
             with contextlib.suppress(FileNotFoundError):  # a build deletes outdated stamps
                 done += stamp.stat().st_mtime_ns >= started
         if done >= pages:
             os.killpg(process.pid, sig)
-            sent = time.monotonic()
+            sent_at = time.monotonic()
         time.sleep(0.05)
     out, err = process.communicate(timeout=600)
     return {
         "signal": sig.name,
-        "sent": bool(sent),
+        "sent": sent_at is not None,
         "returncode": process.returncode,
         "stderr": err,
         # For a failure's message: the pages counted when the signal went, how long the build
         # took to end after it, and the end of what it printed.
         "pages_then": done,
-        "seconds_to_end": round(time.monotonic() - sent, 2) if sent else None,
+        "seconds_to_end": None if sent_at is None else round(time.monotonic() - sent_at, 2),
         "stdout_end": out[-300:],
     }
 
