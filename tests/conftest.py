@@ -208,38 +208,45 @@ class EditedBook:
     """A built project edited in every kind of input and rebuilt incrementally (conftest's
     `edited_book` says how)."""
 
-    root: Path  # after every edit: the sources of `twin`
-    settled: Path  # a copy of the site built where the copy is, style sheet and extension edited
-    one_value: Path  # a copy of the site after one observation was edited
-    one_value_runs: list[dict]  # the two builds started at once after that edit: exit, output
-    one_value_rewritten: list[str]  # the executed pages (notebooks) that build wrote again
-    one_value_reread: list[str]  # the pages its Sphinx builds read again (`ru/` for Russian)
-    twin: Path  # a clean build of the sources of the first round
-    incremental: Path  # a copy of the site after the first round
+    root: Path  # after every edit: the sources of `twin`; its site is the last build's
+    round_one: Path  # a copy of the site after the first round of edits
     interrupted: list[dict]  # the first round's two interrupted builds: signal, exit, stderr
     interrupted_site_kept: bool  # whether the published site was as before after both
     round_one_executed: list[str]  # the pages the three builds of the first round executed
+    round_two_runs: list[dict]  # the second round's two builds started at once: exit, output
+    round_two_rewritten: list[str]  # the executed pages (notebooks) that round wrote again
+    round_two_reread: list[str]  # the pages its Sphinx builds read again (`ru/` for Russian)
+    twin: Path  # a clean build of the last sources, in another folder
+
+    @property
+    def site(self) -> Path:
+        """The site of the last incremental build (after both rounds)."""
+        return self.root / "_build" / "html"
 
 
 TABLE_PROBE = "kb-probe-table"  # a class the edited `kb.display` gives every table
 
 
-def _edit_what_pages_read(root: Path, package: Path) -> None:
-    """Edits of what pages read: data (by `kb update` and by hand), a template another page
-    reads, the domain code every page imports (in the copy of `kb` the builds run with), and a
-    translation of a Markdown page."""
+def _edit_tables(root: Path) -> None:
+    """Edits of tables many pages read: `kb update` (from recordings of the publishers' APIs, no
+    network), markup in a project's text, a formula in a copied table."""
     from tests.test_update import update_from_recordings
 
-    update_from_recordings(root)  # recorded World Bank API responses, no network
+    update_from_recordings(root)
 
-    # By hand: markup and a formula in project text, a formula in a copied table, a value, a
-    # population change below the charts' rounding, and a date the prose quotes.
-    def projects(rows):
-        rows[0].update(lead_agency=HOSTILE_TEXT, note=HOSTILE_NOTE)
-        rows[1]["title"] = FORMULA
-
-    rewrite_csv(root / "data" / "projects.csv", projects)
+    rewrite_csv(
+        root / "data" / "projects.csv",
+        lambda rows: rows[0].update(lead_agency=HOSTILE_TEXT, note=HOSTILE_NOTE),
+    )
     rewrite_csv(root / "data" / "sources.csv", lambda rows: rows[0].update(note="@SUM(A1) +1 text"))
+
+
+def _edit_values_a_date_and_a_template(root: Path) -> None:
+    """Edits of what some pages read: a project's title (a formula), which its neighbours name
+    in their links; a value; a population change below the charts' rounding; the latest forest
+    share of Kazakhstan, as `make bench` edits it; a date the prose quotes; a module's minutes,
+    which the workshop agenda (another page) reads from its template."""
+    rewrite_csv(root / "data" / "projects.csv", lambda rows: rows[1].update(title=FORMULA))
 
     def observations(rows):
         for row in rows:
@@ -250,33 +257,32 @@ def _edit_what_pages_read(root: Path, package: Path) -> None:
                 row["value"] = str(int(float(row["value"])) + 1)
 
     rewrite_csv(root / "data" / "observations.csv", observations)
+    edit_one_observation(root)
 
     def timeline(rows):
         next(r for r in rows if r["id"] == "phase1-approval")["date"] = "2006-08-29"
 
     rewrite_csv(root / "data" / "timeline.csv", timeline)
-    template = root / "book" / "templates" / "workshop_m1.md"  # the agenda sums its minutes
+    template = root / "book" / "templates" / "workshop_m1.md"
     text = template.read_text(encoding="utf-8")
     template.write_text(text.replace("teaching_minutes: 40", "teaching_minutes: 47"), "utf-8")
+
+
+def _edit_domain_code(package: Path) -> None:
+    """An edit of the domain code every page imports, in the copy of `kb` the builds run with:
+    `kb.display` gives every table it makes a class."""
     display = package / "display.py"
     text = display.read_text(encoding="utf-8")
     assert text.count('<table class="kb-table') == 1
     display.write_text(
         text.replace('<table class="kb-table', f'<table class="{TABLE_PROBE} kb-table'), "utf-8"
     )
-    po = root / "locales" / "ru" / "LC_MESSAGES" / "programme" / "overview.po"
-    po.write_text(
-        po.read_text(encoding="utf-8").replace(
-            'msgstr "Основные сведения"', 'msgstr "Основные сведения о программе"'
-        ),
-        encoding="utf-8",
-    )
 
 
-def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
-    """Edits of what Sphinx reads for every page and no page notebook reads: the book's
-    configuration, a style sheet, and the book's Sphinx extension (in the copy of `kb` the
-    builds run with)."""
+def edit_what_sphinx_reads(root: Path, package: Path) -> None:
+    """Edits of what Sphinx reads and no page notebook reads: the book's configuration, a style
+    sheet and the book's Sphinx extension (in the copy of `kb` the builds run with), read for
+    every page, and the translation of a Markdown page."""
     use_colour_scheme(root, "dark")
     sheet = root / "book" / "_static" / "kb.css"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n/* kb-probe */\n", "utf-8")
@@ -285,6 +291,13 @@ def _edit_what_sphinx_reads(root: Path, package: Path) -> None:
     extension.write_text(
         text.replace('"Русская версия"', '"Русская версия (новая)"').replace(
             '"English version"', '"English version (new)"'
+        ),
+        encoding="utf-8",
+    )
+    po = root / "locales" / "ru" / "LC_MESSAGES" / "programme" / "overview.po"
+    po.write_text(
+        po.read_text(encoding="utf-8").replace(
+            'msgstr "Основные сведения"', 'msgstr "Основные сведения о программе"'
         ),
         encoding="utf-8",
     )
@@ -349,18 +362,20 @@ def _build_twice_at_once(root: Path, env: dict) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def edited_book(tmp_path_factory, built_project) -> EditedBook:
-    """The session's built book, copied and built once where it now is, after edits of what
-    Sphinx reads for every page and no page notebook reads (the configuration, a style sheet,
-    the book's extension): kb must notice them, and execute nothing. Its site is recorded
-    (`settled`). Then:
+    """The session's built book, copied, edited and rebuilt where the copy is, in two rounds:
 
-    1. one observation is edited, as `make bench` does, and two `kb build` are started at once
-       (`one_value`, `one_value_runs`, `one_value_rewritten`);
-    2. the inputs pages read (data, a template, the domain code, a translation) are edited and
-       the book rebuilt incrementally (`root`, and a copy of its site, `incremental`): that
-       build is killed (kill -9 of all its processes) once 10 pages ran, then interrupted
-       (Ctrl-C) once 30 more ran, and a third build finishes it; a clean build of the same
-       sources is made in another folder (`twin`).
+    1. what every page shows: what Sphinx reads (the configuration, a style sheet, the book's
+       extension, the translation of a Markdown page) and the domain code every page imports,
+       so every page runs again; with them, tables many pages read (`_edit_tables`). The build
+       is killed (kill -9 of all its processes) once 10 pages ran, then interrupted (Ctrl-C)
+       once 30 more ran, and a third build finishes the round (`round_one`, a copy of its site);
+    2. what some pages read (`_edit_values_a_date_and_a_template`), and two `kb build` are
+       started at once (`round_two_runs`, `round_two_rewritten`, `round_two_reread`): only the
+       pages that read what changed run again, and Sphinx, which the first round settled where
+       the copy is, reads again only what changed.
+
+    A clean build of the last sources is made in another folder (`twin`): the incremental site
+    must equal it, byte for byte.
     """
 
     def make(folder: Path) -> None:
@@ -375,31 +390,12 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
             assert result.returncode == 0, result.stdout + result.stderr
             return result.stdout
 
-        _edit_what_sphinx_reads(root, package)
-        assert " 0 executed" in build(root)
-        shutil.copytree(root / "_build" / "html", folder / "settled")
-
-        work = root / "_build"
-        notebooks = {"": root / "book" / "_generated"}
-        doctrees = {"": work / ".work/_build/.doctrees", "ru/": work / ".ru/work/_build/.doctrees"}
-        stamps = {"": root / ".kb-cache" / "executed"}
-
-        before = {"notebooks": _times(notebooks, ".ipynb"), "read": _times(doctrees, ".doctree")}
-        edit_one_observation(root)
-        runs = _build_twice_at_once(root, env)
-        assert [run["returncode"] for run in runs] == [0, 0], runs
-        rewritten = _changed(before["notebooks"], _times(notebooks, ".ipynb"))
-        reread = _changed(before["read"], _times(doctrees, ".doctree"))
-        (folder / "one-value.json").write_text(
-            json.dumps(
-                {"runs": runs, "rewritten": [f"{p}.ipynb" for p in rewritten], "reread": reread}
-            )
-        )
-        shutil.copytree(root / "_build" / "html", folder / "one-value")
-
-        _edit_what_pages_read(root, package)
+        edit_what_sphinx_reads(root, package)
+        _edit_domain_code(package)
+        _edit_tables(root)
         # Round 1 is stopped twice while its pages run: killed (every process of the build at
         # once, kill -9), then interrupted (Ctrl-C); the third build finishes it.
+        stamps = {"": root / ".kb-cache" / "executed"}
         before_stamps = _times(stamps, ".json")
         site_before = tree_digest(root / "_build" / "html")
         interrupted = [
@@ -409,25 +405,38 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
         site_kept = tree_digest(root / "_build" / "html") == site_before
         build(root)
         executed = _changed(before_stamps, _times(stamps, ".json"))
-        (folder / "interrupted.json").write_text(
+        (folder / "round-one.json").write_text(
             json.dumps({"builds": interrupted, "site_kept": site_kept, "executed": executed})
         )
-        shutil.copytree(root / "_build" / "html", folder / "incremental")
+        shutil.copytree(root / "_build" / "html", folder / "round-one")
+
+        work = root / "_build"
+        notebooks = {"": root / "book" / "_generated"}
+        doctrees = {"": work / ".work/_build/.doctrees", "ru/": work / ".ru/work/_build/.doctrees"}
+        before = {"notebooks": _times(notebooks, ".ipynb"), "read": _times(doctrees, ".doctree")}
+        _edit_values_a_date_and_a_template(root)
+        runs = _build_twice_at_once(root, env)
+        assert [run["returncode"] for run in runs] == [0, 0], runs
+        rewritten = _changed(before["notebooks"], _times(notebooks, ".ipynb"))
+        reread = _changed(before["read"], _times(doctrees, ".doctree"))
+        (folder / "round-two.json").write_text(
+            json.dumps(
+                {"runs": runs, "rewritten": [f"{p}.ipynb" for p in rewritten], "reread": reread}
+            )
+        )
         build(copy_project(folder / "twin", root))
 
     folder = shared_folder(tmp_path_factory, "edited", make)
-    one_value = json.loads((folder / "one-value.json").read_text())
-    round_one = json.loads((folder / "interrupted.json").read_text())
+    round_one = json.loads((folder / "round-one.json").read_text())
+    round_two = json.loads((folder / "round-two.json").read_text())
     return EditedBook(
         root=folder / "project",
-        settled=folder / "settled",
-        one_value=folder / "one-value",
-        one_value_runs=one_value["runs"],
-        one_value_rewritten=one_value["rewritten"],
-        one_value_reread=one_value["reread"],
-        twin=folder / "twin",
-        incremental=folder / "incremental",
+        round_one=folder / "round-one",
         interrupted=round_one["builds"],
         interrupted_site_kept=round_one["site_kept"],
         round_one_executed=round_one["executed"],
+        round_two_runs=round_two["runs"],
+        round_two_rewritten=round_two["rewritten"],
+        round_two_reread=round_two["reread"],
+        twin=folder / "twin",
     )

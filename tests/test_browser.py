@@ -272,11 +272,12 @@ class _Reader:
         return problems
 
 
-def _check_all_pages(base: str, paths: list[str], at_once: int = 2) -> list[str]:
-    """Every page, two at a time in one Chromium (its renderers use both cores; three took more
-    CPU time for the same pages), each reader going from page to page in one tab of their own (a
-    browser context, with its cache), as a reader does: a new tab for each page took twice as
-    long."""
+def _check_all_pages(base: str, paths: list[str], at_once: int = 1) -> list[str]:
+    """Every page, in one Chromium, by `at_once` readers, each going from page to page in one
+    tab of their own (a browser context, with its cache), as a reader does: a new tab for each
+    page took twice as long. One reader: Chromium's own threads already use a second core, and
+    the suite runs another test file on it (two readers took 73 and 65 CPU-seconds for the
+    pages one reader checked in 58 and 61)."""
     import asyncio
 
     from playwright.async_api import async_playwright

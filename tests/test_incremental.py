@@ -1,11 +1,12 @@
 """An incremental build gives exactly the site a clean build gives (issue 14).
 
-`edited_book` (conftest) edits a built copy of the book in every kind of input — a style sheet
-and the book's Sphinx extension; one observation (built twice at once); data (by `kb update` and
-by hand), a template another page reads, a translation — and rebuilds it after each round; a clean
-build of the last round's sources in another folder is its twin. (Which inputs make Sphinx start
-afresh: `test_what_every_page_shows_is_one_key_of_the_sphinx_environment`.) The first test compares the two sites
-byte for byte; the others check that each edit reached every page and download it should.
+`edited_book` (conftest) edits a built copy of the book and rebuilds it after each of two
+rounds: first every kind of input — the configuration, a style sheet, the book's Sphinx
+extension, a translation; data (by `kb update` and by hand), a template another page reads, the
+domain code — then one observation (built twice at once). A clean build of the last sources in
+another folder is its twin. (Which inputs make Sphinx start afresh:
+`test_what_every_page_shows_is_one_key_of_the_sphinx_environment`.) The first test compares the
+two sites byte for byte; the others check that each edit reached every page and download it should.
 """
 
 from __future__ import annotations
@@ -41,13 +42,9 @@ from .conftest import (
 PER_PERSON = "agricultural_land_per_person_ha"
 
 
-def _site(edited_book) -> Path:
-    return edited_book.root / "_build" / "html"
-
-
 def test_the_incremental_build_equals_a_clean_build_of_the_same_sources(edited_book):
     """Also reproducibility: the twin renders every chart afresh in other processes."""
-    a, b = edited_book.incremental, edited_book.twin / "_build" / "html"
+    a, b = edited_book.site, edited_book.twin / "_build" / "html"
     incremental, clean = file_hashes(a), file_hashes(b)
     differing = sorted(
         p for p in incremental.keys() | clean.keys() if incremental.get(p) != clean.get(p)
@@ -67,29 +64,48 @@ def test_the_incremental_build_equals_a_clean_build_of_the_same_sources(edited_b
     assert not differing, f"{len(differing)} files differ: {differing[:50]}\n{first}"
 
 
+def _renamed_project(edited_book) -> str:
+    """The id of the project the second round renamed."""
+    with (edited_book.root / "data" / "projects.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))[1]["id"]
+
+
 def test_an_edit_keeps_what_the_search_index_has_of_the_pages_not_written_again(edited_book):
-    """After one observation is edited only a few pages are written again; the search index
-    keeps every page's titles and the glossary's index entries (Sphinx 7.4 alone drops the
+    """After the second round's edits only some pages are written again; the search index
+    keeps every other page's titles and the glossary's index entries (Sphinx 7.4 alone drops the
     entries of pages it does not write again: sphinx-doc/sphinx#12599)."""
+    renamed = f"_generated/projects/{_renamed_project(edited_book)}"
+
+    def titles_of_other_pages(index) -> dict:
+        number = index["docnames"].index(renamed)
+        return {
+            title: places
+            for title, places in index["alltitles"].items()
+            if all(place[0] != number for place in places)
+        }
+
     for edition in ("", "ru/"):
         before, after = (
             js_index.loads((site / edition / "searchindex.js").read_text(encoding="utf-8"))
-            for site in (edited_book.settled, edited_book.one_value)
+            for site in (edited_book.round_one, edited_book.site)
         )
         assert len(before["indexentries"]) > 20, edition
         assert after["indexentries"] == before["indexentries"], edition
-        assert after["alltitles"] == before["alltitles"], edition
+        assert before["docnames"] == after["docnames"], edition
+        assert len(titles_of_other_pages(after)) > 100, edition
+        assert titles_of_other_pages(after) == titles_of_other_pages(before), edition
 
 
 def test_a_renamed_page_is_renamed_in_the_links_of_the_pages_beside_it(edited_book, built_project):
-    """A project renamed in `data/` (its page is read again) is named by its new title in the
-    previous/next links of the pages beside it, which Sphinx alone would not write again."""
+    """A project renamed in `data/` in the second round (its page is read again) is named by
+    its new title in the previous/next links of the pages beside it, which Sphinx alone would not
+    write again: their pages' output did not change."""
     with (built_project / "data" / "projects.csv").open(encoding="utf-8", newline="") as handle:
         renamed = list(csv.DictReader(handle))[1]
     target = f"{renamed['id']}.html"
     links = [
         (page, m.group(1))
-        for page in edited_book.incremental.rglob("*.html")
+        for page in edited_book.site.rglob("*.html")
         for m in re.finditer(
             r'<link rel="(?:prev|next)" title="([^"]*)" href="([^"]*)"', page.read_text("utf-8")
         )
@@ -99,12 +115,13 @@ def test_a_renamed_page_is_renamed_in_the_links_of_the_pages_beside_it(edited_bo
     assert not [page for page, title in links if title == html.escape(renamed["title"])], links
 
 
-def test_an_observation_edit_built_twice_at_once_reruns_dependent_pages_only(edited_book):
-    """Two `kb build` started at once after one observation was edited: one waits for the other
-    (one line says so) and then finds nothing to do; neither prints a traceback. The one that
-    built re-ran only the pages that read the edited value, left a page whose output did not
+def test_edits_built_twice_at_once_rerun_the_pages_that_read_them_only(edited_book):
+    """Two `kb build` started at once after the second round's edits (values, a date, a module's
+    minutes): one waits for the other (one line says so) and then finds nothing to do; neither
+    prints a traceback. The one that built re-ran only the pages that read what changed — the
+    agenda among them, which reads the module's template — left a page whose output did not
     change as it was, and republished the chart downloads exactly."""
-    runs = edited_book.one_value_runs
+    runs = edited_book.round_two_runs
     assert [run["returncode"] for run in runs] == [0, 0]
     assert not [run for run in runs if "Traceback" in run["stderr"]], runs
     waited = [run["stdout"] for run in runs if "waits for it" in run["stderr"]]
@@ -116,15 +133,26 @@ def test_an_observation_edit_built_twice_at_once_reruns_dependent_pages_only(edi
         "countries/kgz",
         "ru/countries/kaz",
         "indicators/catalogue",
+        "programme/timeline",
+        "workshops/agenda",
+        "ru/workshops/agenda",
     } <= executed
-    assert not {"home", "programme/financing", "projects/catalogue", "reference/sources"} & executed
-    # A page that read the edited indicator but shows nothing that changed stays untouched.
+    assert not {"home", "programme/financing", "reference/sources"} & executed
+    # A project's page reads its own row of the projects' table (and every row, where it names
+    # projects in its practices or results): a renamed project runs its page and the catalogue
+    # again, not the page of every project; of them, only those two show something else.
+    projects = {page for page in executed if page.startswith("projects/")}
+    assert {"projects/catalogue", f"projects/{_renamed_project(edited_book)}"} <= projects
+    assert len(projects) < 20, sorted(projects)
+    shown = {f"{page}.ipynb" for page in projects} & set(edited_book.round_two_rewritten)
+    assert shown == {"projects/catalogue.ipynb", f"projects/{_renamed_project(edited_book)}.ipynb"}
+    # A page that read an edited indicator but shows nothing that changed stays untouched.
     same = set(re.findall(r"^  executed (\S+) .*same output as before", stdout, flags=re.M))
-    assert "workshops/m1" in same
-    assert "workshops/m1.ipynb" not in edited_book.one_value_rewritten
-    assert "countries/kaz.ipynb" in edited_book.one_value_rewritten
+    assert "workshops/m0" in same
+    assert "workshops/m0.ipynb" not in edited_book.round_two_rewritten
+    assert "countries/kaz.ipynb" in edited_book.round_two_rewritten
     # The site's one charts/ folder holds exactly the files its pages link to.
-    site = edited_book.one_value
+    site = edited_book.site
     linked = set()
     for page in site.rglob("*.html"):
         linked |= set(re.findall(r"charts/([\w.-]+\.(?:csv|svg|vl\.js))", page.read_text("utf-8")))
@@ -132,18 +160,34 @@ def test_an_observation_edit_built_twice_at_once_reruns_dependent_pages_only(edi
     assert not (site / "ru" / "charts").exists()
 
 
-def test_after_an_observation_edit_sphinx_reads_again_only_the_pages_written_again(edited_book):
-    """Each edition's Sphinx reads again only the executed pages that changed, not the whole
-    book: its configuration must not depend on the moment it started, while pages still ran
-    (a half-written page in the book's folder was once listed among the excluded files, which
-    Sphinx took for a configuration change)."""
-    reread = set(edited_book.one_value_reread)
+def _quoting_the_timeline(book: Path) -> set[str]:
+    """The English pages whose sources quote a date or a year of `data/timeline.csv` (the
+    book's `{kb-date}` and `{kb-year}` roles). A template's notes are part of its page."""
+    role = re.compile(r"\{kb-(?:date|year)\}")
+    found = set()
+    for source in [*book.rglob("*.md"), *(book / "_generated").rglob("*.ipynb")]:
+        page = source.relative_to(book).with_suffix("")
+        if page.parts[0] == "templates" or not role.search(source.read_text("utf-8")):
+            continue
+        if page.parent.name == "notes":  # book/outcomes/notes/og6.md: _generated/outcomes/og6
+            page = Path("_generated", page.parts[0], page.name)
+        found.add(page.as_posix())
+    return found
+
+
+def test_after_the_edits_sphinx_reads_again_only_the_pages_they_change(edited_book):
+    """Each edition's Sphinx reads again only the executed pages that changed and the pages
+    that quote the edited timeline, not the whole book: its configuration must not depend on
+    the moment it started, while pages still ran (a half-written page in the book's folder was
+    once listed among the excluded files, which Sphinx took for a configuration change)."""
+    reread = set(edited_book.round_two_reread)
     english = {p for p in reread if not p.startswith("ru/")}
-    assert english == {
-        "_generated/" + p.removesuffix(".ipynb") for p in edited_book.one_value_rewritten
-    }
-    assert "ru/_generated/countries/kaz" in reread
-    unchanged = {"_generated/home", "programme/overview", "_generated/projects/catalogue"}
+    rewritten = {"_generated/" + p.removesuffix(".ipynb") for p in edited_book.round_two_rewritten}
+    quoting = _quoting_the_timeline(edited_book.root / "book")
+    assert "programme/overview" in quoting and "_generated/home" in quoting
+    assert english == rewritten | quoting
+    assert {"ru/" + p for p in english} == reread - english
+    unchanged = {"_generated/programme/financing", "_generated/projects/kgz-susamyr-pasture"}
     assert not (unchanged | {"ru/" + p for p in unchanged}) & reread, sorted(reread)
 
 
@@ -160,18 +204,21 @@ def test_a_build_killed_or_interrupted_while_pages_run_leaves_the_site_and_resum
     assert edited_book.interrupted_site_kept
 
 
-def test_only_pages_whose_inputs_changed_were_executed(edited_book):
-    executed = set(edited_book.round_one_executed)  # by the three builds of the round
-    assert {"countries/kaz", "ru/countries/kaz", "workshops/agenda", "ru/workshops/agenda"} <= (
-        executed
-    )
-    # No page reads the style sheet, the translations of Markdown pages or the extension.
-    assert "programme/overview" not in executed
+def test_a_domain_code_edit_runs_every_page_of_both_editions(edited_book):
+    """The first round edited `kb.display`, which every page imports. (An edit of what only
+    Sphinx reads runs no page: test_rebuilds.)"""
+    from kb.build.pipeline import all_jobs
+
+    every_page = {
+        job.name for job in all_jobs(load(edited_book.root / "data"), Paths(edited_book.root))
+    }
+    assert len(every_page) > 100
+    assert set(edited_book.round_one_executed) == every_page
 
 
 def test_the_agenda_follows_a_module_template_it_reads(edited_book):
     expected = workshops.agenda(Paths(edited_book.root))
-    agenda = (_site(edited_book) / "_generated/workshops/agenda.html").read_text("utf-8")
+    agenda = (edited_book.site / "_generated/workshops/agenda.html").read_text("utf-8")
     cells = re.findall(r'<td class="kb-num"[^>]*>([^<]*)</td>', agenda)
     assert "47" in cells
     whole_day = expected.iloc[-1]
@@ -179,7 +226,7 @@ def test_the_agenda_follows_a_module_template_it_reads(edited_book):
 
 
 def test_a_changed_extension_reaches_every_page_of_both_editions(edited_book):
-    site = edited_book.settled
+    site = edited_book.site
     stale = []
     for page in site_pages(site):
         html = page.read_text(encoding="utf-8")
@@ -192,10 +239,10 @@ def test_a_changed_extension_reaches_every_page_of_both_editions(edited_book):
 
 
 def test_a_configuration_edit_reaches_every_page_of_both_editions(edited_book):
-    """`_config.yml` chose the dark colour scheme before the settled build."""
+    """`_config.yml` chose the dark colour scheme in the first round."""
     themes = {
-        str(page.relative_to(edited_book.settled)): m.group(1)
-        for page in site_pages(edited_book.settled)
+        str(page.relative_to(edited_book.site)): m.group(1)
+        for page in site_pages(edited_book.site)
         if (m := re.search(r'<html [^>]*data-theme="(\w+)"', page.read_text("utf-8")))
     }
     assert len(themes) > 130 and sum(p.startswith("ru/") for p in themes) > 60, sorted(themes)
@@ -205,7 +252,7 @@ def test_a_configuration_edit_reaches_every_page_of_both_editions(edited_book):
 def test_a_domain_code_edit_reaches_every_table_of_both_editions(edited_book):
     """The edited `kb.display.table` gives each table it makes a class, on every page of both
     editions."""
-    site = _site(edited_book)
+    site = edited_book.site
     made = re.compile(rf'<table class="({TABLE_PROBE} )?kb-table(?: kb-stacked)?"')
     tables = {
         str(page.relative_to(site)): [m.group(1) for m in made.finditer(page.read_text("utf-8"))]
@@ -217,19 +264,19 @@ def test_a_domain_code_edit_reaches_every_table_of_both_editions(edited_book):
 
 
 def test_a_style_sheet_edit_alone_reaches_both_editions(edited_book):
-    site = edited_book.settled
+    site = edited_book.site
     for copy in (site / "_static" / "kb.css", site / "ru" / "_static" / "kb.css"):
         assert "kb-probe" in copy.read_text(encoding="utf-8"), copy
 
 
 def test_a_translation_edit_reaches_its_page(edited_book):
-    page = (_site(edited_book) / "ru" / "programme" / "overview.html").read_text("utf-8")
+    page = (edited_book.site / "ru" / "programme" / "overview.html").read_text("utf-8")
     assert "Основные сведения о программе" in page
 
 
 def test_a_date_edited_in_data_reaches_the_prose_of_both_editions(edited_book):
     """Prose quotes dates through roles: editing the row changes every page that quotes it."""
-    site = _site(edited_book)
+    site = edited_book.site
     overview = (site / "programme" / "overview.html").read_text(encoding="utf-8")
     assert "29 August 2006" in overview and "28 August 2006" not in overview
     russian = (site / "ru" / "programme" / "overview.html").read_text(encoding="utf-8")
@@ -237,7 +284,7 @@ def test_a_date_edited_in_data_reaches_the_prose_of_both_editions(edited_book):
 
 
 def test_markup_in_data_is_shown_as_text(edited_book):
-    site = _site(edited_book)
+    site = edited_book.site
     for page in site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "<script>window.__xss" not in text, page
@@ -258,7 +305,7 @@ def test_markup_in_data_never_runs_in_a_browser(edited_book):
 
     from .test_browser import CHROMIUM, Visit, serving  # skips if Chromium is missing outside CI
 
-    with serving(_site(edited_book)) as base, sync_playwright() as p:
+    with serving(edited_book.site) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         visit = Visit(browser, base, "_generated/projects/catalogue.html")
         visit.page.hover("table.kb-table")
@@ -270,7 +317,7 @@ def test_markup_in_data_never_runs_in_a_browser(edited_book):
 
 
 def test_a_value_edit_reaches_page_and_download(edited_book):
-    site = _site(edited_book)
+    site = edited_book.site
     published = pd.read_csv(site / "data" / "indicators.csv")
     row = published[
         (published.indicator == "forest_area_pct")
@@ -284,7 +331,7 @@ def test_a_value_edit_reaches_page_and_download(edited_book):
 
 def test_chart_downloads_follow_an_edit_below_the_chart_rounding(edited_book, built_project):
     """Population +1 changes agricultural land per person only in its 7th digit."""
-    site = _site(edited_book)
+    site = edited_book.site
 
     def per_person(root: Path) -> float:
         frame = indicators.series(PER_PERSON, load(root / "data"))
@@ -304,7 +351,7 @@ def test_chart_downloads_follow_an_edit_below_the_chart_rounding(edited_book, bu
 
 
 def test_published_csvs_carry_no_formulas(edited_book):
-    site = _site(edited_book)
+    site = edited_book.site
     for folder in (site / "data", site / "ru" / "data"):
         published = list(csv.DictReader((folder / "projects.csv").open(encoding="utf-8")))
         assert published[1]["title"] == "'" + FORMULA
@@ -319,7 +366,7 @@ def test_published_csvs_carry_no_formulas(edited_book):
 
 def test_an_update_reaches_pages_and_downloads(edited_book):
     """After `kb update`, the build shows the revised values: pages and downloads."""
-    site = _site(edited_book)
+    site = edited_book.site
     published = (site / "data" / "indicators.csv").read_text(encoding="utf-8")
     assert "land_area_km2,KAZ,2019,2699700.0,km²,wb-wdi-ag-lnd-totl-k2," in published
     sources_page = (site / "_generated/reference/sources.html").read_text(encoding="utf-8")

@@ -67,3 +67,41 @@ def test_the_concept_stage_record_is_not_shown_as_a_grant(site):
     assert "174,641 (concept-stage record, not a grant)" in english
     russian = article_text(site / "ru/_generated/projects/reg-cacilm-cmpf-gef.html")
     assert "(запись на стадии концепции, не грант)" in russian
+
+
+def test_a_project_page_depends_on_its_own_row_of_the_catalogue(tmp_path):
+    """A project's page records `row:projects:<id>`, not the whole table, when no practice or
+    result of it needs other projects' titles: editing another project's row leaves the page's
+    inputs as they were, editing its own changes them."""
+    import shutil
+
+    from kb import deps, projects
+    from kb.i18n import set_language
+
+    from .conftest import rewrite_csv
+
+    snap = load(ROOT / "data")
+    plain = next(
+        p
+        for p in snap.projects.id
+        if p not in set(snap.practices.project) and p not in set(snap.results.project)
+    )
+    deps.reset()
+    set_language("en")
+    projects.profile(plain, snap)
+    keys = deps.reads()
+    assert f"row:projects:{plain}" in keys and "table:projects" not in keys, keys
+
+    data = shutil.copytree(ROOT / "data", tmp_path / "data")
+    before = deps.slice_hash(keys, deps.digests(data))
+    other = next(p for p in snap.projects.id if p != plain)
+    rewrite_csv(
+        data / "projects.csv",
+        lambda rows: next(r for r in rows if r["id"] == other).update(title="Renamed"),
+    )
+    assert deps.slice_hash(keys, deps.digests(data)) == before
+    rewrite_csv(
+        data / "projects.csv",
+        lambda rows: next(r for r in rows if r["id"] == plain).update(title="Renamed"),
+    )
+    assert deps.slice_hash(keys, deps.digests(data)) != before

@@ -68,6 +68,19 @@ class Snapshot:
         frame = object.__getattribute__(self, "observations")
         return frame[frame.indicator.isin(indicators)].copy()
 
+    def row(self, table: str, key: str):
+        """The row of a table whose `id` is `key` (a named tuple), recorded as the dependency
+        `row:<table>:<key>` (see kb.deps): a page that shows one project re-runs when that
+        project's row changes, not when another's does. KeyError if there is no such row."""
+        from kb import deps
+
+        deps.uses(f"row:{table}:{key}")
+        frame = object.__getattribute__(self, table)
+        found = frame[frame.id == key]
+        if found.empty:
+            raise KeyError(f"no row {key!r} in data/{table}.csv")
+        return next(found.itertuples(index=False))
+
     def country_code(self, text: str) -> str:
         """The ISO3 code a reader means: `KGZ`, `kgz`, `Kyrgyzstan`, `Kyrgyz Republic` or
         `Кыргызстан` all give `KGZ`; anything else is an error naming the five (never a page

@@ -1,7 +1,8 @@
 """What each executed page read from `data/`, so a data edit re-runs only the pages it affects.
 
 Inside a notebook kernel, `kb` records the data it touches as keys: `table:<name>` for a whole
-CSV (e.g. `table:projects`), `obs:<indicator>` for one indicator's observations,
+CSV (e.g. `table:projects`), `row:<name>:<id>` for one row of it (`Snapshot.row`),
+`obs:<indicator>` for one indicator's observations,
 `file:<path>` for other files (map outlines), and `template:<name>` for another page's template
 that a page reads (the workshop agenda reads every module's minutes), with `templates:list` for
 which templates exist. `kb execute` appends a hidden last cell that saves
@@ -85,6 +86,7 @@ def digests(data_dir: Path, templates_dir: Path | None = None) -> dict[str, str]
         out[f"file:{rel}"] = hashlib.sha256(raw).hexdigest()
         if path.suffix == ".csv" and path.parent == data_dir:
             out[f"table:{path.stem}"] = out[f"file:{rel}"]
+            out.update(_row_digests(path.stem, raw.decode("utf-8", errors="replace")))
     obs = data_dir / "observations.csv"
     if obs.exists():
         groups: dict[str, hashlib._Hash] = {}
@@ -96,6 +98,22 @@ def digests(data_dir: Path, templates_dir: Path | None = None) -> dict[str, str]
                     ",".join(line).encode() + b"\n"
                 )
         out.update({f"obs:{k}": h.hexdigest() for k, h in groups.items()})
+    return out
+
+
+def _row_digests(table: str, text: str) -> dict[str, str]:
+    """`row:<table>:<id>` for each row of a table keyed by an `id` first column: the hash of the
+    header and that row (a new column changes every row)."""
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, [])
+    if not header or header[0] != "id":
+        return {}
+    out = {}
+    for row in rows:
+        if row:
+            h = hashlib.sha256("\x1f".join(header).encode() + b"\n")
+            h.update("\x1f".join(row).encode())
+            out[f"row:{table}:{row[0]}"] = h.hexdigest()
     return out
 
 

@@ -297,10 +297,7 @@ def profile(project: str, snapshot: Snapshot | None = None):
     from kb import outcomes, practices
 
     snap = snapshot or load()
-    rows = snap.projects[snap.projects.id == project]
-    if rows.empty:
-        raise KeyError(f"no project {project!r} in data/projects.csv")
-    row = next(rows.itertuples(index=False))
+    row = snap.row("projects", project)  # this row only: another project's edit leaves the page
     missing = f"<i>{display.esc(t('not reported'))}</i>"
     facts = [
         (t("Phase"), display.esc(t(PHASES[row.phase]))),

@@ -65,11 +65,11 @@ def execute(
     force: bool = typer.Option(False, help="Re-run every notebook."),
     workers: int = typer.Option(0, help="Parallel notebooks (0 = one per CPU)."),
 ) -> None:
-    """Run the notebook templates with papermill into book/_generated/."""
-    from kb.build import pages
+    """Run the notebook templates with papermill into book/_generated/: the pages of every
+    edition whose inputs changed (all of them with --force), as `kb build` does before Sphinx."""
     from kb.build.buildlock import exclusive
     from kb.build.execute import execute as run
-    from kb.build.pipeline import prepare_assets, validate_data
+    from kb.build.pipeline import all_jobs, prepare_assets, validate_data
     from kb.data import load
 
     paths = Paths.here()
@@ -77,7 +77,7 @@ def execute(
         validate_data(paths)
         prepare_assets(paths)
         report = run(
-            pages.jobs(load(paths.data)),
+            all_jobs(load(paths.data), paths),
             paths,
             force=force,
             workers=workers or None,
