@@ -86,7 +86,8 @@ def digests(data_dir: Path, templates_dir: Path | None = None) -> dict[str, str]
         out[f"file:{rel}"] = hashlib.sha256(raw).hexdigest()
         if path.suffix == ".csv" and path.parent == data_dir:
             out[f"table:{path.stem}"] = out[f"file:{rel}"]
-            out.update(_row_digests(path.stem, raw.decode("utf-8", errors="replace")))
+            if raw.startswith(b"id,"):  # a table keyed by id: its rows too
+                out.update(_row_digests(path.stem, raw.decode("utf-8", errors="replace")))
     obs = data_dir / "observations.csv"
     if obs.exists():
         groups: dict[str, hashlib._Hash] = {}
