@@ -259,14 +259,15 @@ class _Reader:
             await page.add_script_tag(url=self.base + AXE_PATH.removeprefix("/"))
             found = await page.evaluate(AXE_RUN, contrast_checked(path))
             problems += [f"{path}: {v}" for v in found]
-        # On paper: the page as it prints, at the printed width (the PDF editions refuse a cut
-        # table). Then the phone's screen again, for the next page.
-        await page.set_viewport_size({"width": PRINTED_WIDTH_PX, "height": 1000})
-        await page.emulate_media(media="print")
-        if cut := await page.evaluate(CUT_TABLES):
-            problems.append(f"{path}: tables cut on paper: {cut[:2]}")
-        await page.emulate_media(media="screen")
-        await page.set_viewport_size(PHONE["viewport"])
+        # On paper: the page's tables as they print, at the printed width (the PDF editions
+        # refuse a cut table). Then the phone's screen again, for the next page.
+        if await page.locator("table").count():
+            await page.set_viewport_size({"width": PRINTED_WIDTH_PX, "height": 1000})
+            await page.emulate_media(media="print")
+            if cut := await page.evaluate(CUT_TABLES):
+                problems.append(f"{path}: tables cut on paper: {cut[:2]}")
+            await page.emulate_media(media="screen")
+            await page.set_viewport_size(PHONE["viewport"])
         if self.offsite:
             problems.append(f"{path}: requested other hosts {self.offsite[:2]}")
         return problems
