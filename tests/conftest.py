@@ -241,7 +241,7 @@ def _edit_tables(root: Path) -> None:
     rewrite_csv(root / "data" / "sources.csv", lambda rows: rows[0].update(note="@SUM(A1) +1 text"))
 
 
-def _edit_values_a_date_and_a_template(root: Path) -> None:
+def _edit_what_some_pages_read(root: Path) -> None:
     """Edits of what some pages read: a project's title (a formula), which its neighbours name
     in their links; a value; a population change below the charts' rounding; the latest forest
     share of Kazakhstan, as `make bench` edits it; a date the prose quotes; a module's minutes,
@@ -369,7 +369,7 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
        so every page runs again; with them, tables many pages read (`_edit_tables`). The build
        is killed (kill -9 of all its processes) once 10 pages ran, then interrupted (Ctrl-C)
        once 30 more ran, and a third build finishes the round (`round_one`, a copy of its site);
-    2. what some pages read (`_edit_values_a_date_and_a_template`), and two `kb build` are
+    2. what some pages read (`_edit_what_some_pages_read`), and two `kb build` are
        started at once (`round_two_runs`, `round_two_rewritten`, `round_two_reread`): only the
        pages that read what changed run again, and Sphinx, which the first round settled where
        the copy is, reads again only what changed.
@@ -414,7 +414,7 @@ def edited_book(tmp_path_factory, built_project) -> EditedBook:
         notebooks = {"": root / "book" / "_generated"}
         doctrees = {"": work / ".work/_build/.doctrees", "ru/": work / ".ru/work/_build/.doctrees"}
         before = {"notebooks": _times(notebooks, ".ipynb"), "read": _times(doctrees, ".doctree")}
-        _edit_values_a_date_and_a_template(root)
+        _edit_what_some_pages_read(root)
         runs = _build_twice_at_once(root, env)
         assert [run["returncode"] for run in runs] == [0, 0], runs
         rewritten = _changed(before["notebooks"], _times(notebooks, ".ipynb"))
