@@ -93,15 +93,15 @@ def test_a_project_page_depends_on_its_own_row_of_the_catalogue(tmp_path):
     assert f"row:projects:{plain}" in keys and "table:projects" not in keys, keys
 
     data = shutil.copytree(ROOT / "data", tmp_path / "data")
+
+    def rename(project: str) -> str:
+        """The page's inputs after `project` is renamed in the copy of `data/`."""
+        rewrite_csv(
+            data / "projects.csv",
+            lambda rows: next(r for r in rows if r["id"] == project).update(title="Renamed"),
+        )
+        return deps.slice_hash(keys, deps.digests(data))
+
     before = deps.slice_hash(keys, deps.digests(data))
-    other = next(p for p in snap.projects.id if p != plain)
-    rewrite_csv(
-        data / "projects.csv",
-        lambda rows: next(r for r in rows if r["id"] == other).update(title="Renamed"),
-    )
-    assert deps.slice_hash(keys, deps.digests(data)) == before
-    rewrite_csv(
-        data / "projects.csv",
-        lambda rows: next(r for r in rows if r["id"] == plain).update(title="Renamed"),
-    )
-    assert deps.slice_hash(keys, deps.digests(data)) != before
+    assert rename(next(p for p in snap.projects.id if p != plain)) == before
+    assert rename(plain) != before

@@ -86,8 +86,7 @@ def digests(data_dir: Path, templates_dir: Path | None = None) -> dict[str, str]
         out[f"file:{rel}"] = hashlib.sha256(raw).hexdigest()
         if path.suffix == ".csv" and path.parent == data_dir:
             out[f"table:{path.stem}"] = out[f"file:{rel}"]
-            if raw.startswith(b"id,"):  # a table keyed by id: its rows too
-                out.update(_row_digests(path.stem, raw.decode("utf-8", errors="replace")))
+            out.update(_row_digests(path.stem, raw))
     obs = data_dir / "observations.csv"
     if obs.exists():
         groups: dict[str, hashlib._Hash] = {}
@@ -102,20 +101,18 @@ def digests(data_dir: Path, templates_dir: Path | None = None) -> dict[str, str]
     return out
 
 
-def _row_digests(table: str, text: str) -> dict[str, str]:
-    """`row:<table>:<id>` for each row of a table keyed by an `id` first column: the hash of the
-    header and that row (a new column changes every row)."""
-    rows = csv.reader(io.StringIO(text))
-    header = next(rows, [])
-    if not header or header[0] != "id":
+def _row_digests(table: str, raw: bytes) -> dict[str, str]:
+    """`row:<table>:<id>` for each row of a table keyed by an `id` first column (none for other
+    tables): the hash of the header and that row (a new column changes every row)."""
+    if not raw.startswith(b"id,"):
         return {}
-    out = {}
-    for row in rows:
-        if row:
-            h = hashlib.sha256("\x1f".join(header).encode() + b"\n")
-            h.update("\x1f".join(row).encode())
-            out[f"row:{table}:{row[0]}"] = h.hexdigest()
-    return out
+    rows = csv.reader(io.StringIO(raw.decode("utf-8", errors="replace")))
+    header = "\x1f".join(next(rows)).encode() + b"\n"
+    return {
+        f"row:{table}:{row[0]}": hashlib.sha256(header + "\x1f".join(row).encode()).hexdigest()
+        for row in rows
+        if row
+    }
 
 
 def slice_hash(keys: list[str], table: dict[str, str]) -> str:
